@@ -1,0 +1,1 @@
+"""Command-line commands, one module per feature; each exposes ``COMMANDS``."""
