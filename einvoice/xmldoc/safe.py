@@ -45,9 +45,7 @@ def parse_untrusted(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._El
     if not isinstance(data, bytes):
         raise TypeError("parse_untrusted takes bytes")
     if len(data) > max_bytes:
-        raise UnsafeXMLError(
-            "XML_TOO_LARGE", f"document is {len(data)} bytes, more than the limit of {max_bytes}"
-        )
+        raise UnsafeXMLError("XML_TOO_LARGE", f"document is {len(data)} bytes, more than the limit of {max_bytes}")
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM) :]
     try:

@@ -1,0 +1,280 @@
+"""Domain documents → compact UTF-8 XML in the national format. This module builds; it never parses.
+
+The bytes it returns are final: no whitespace between tags, elements in the order of the format tables, empty
+optional elements left out, numbers without exponent or grouping, dates ``YYYY-MM-DD``, text NFC-normalised. The
+signer splices its signature into the empty ``DSCKS`` element of these bytes; nothing re-serialises them afterwards.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from lxml import etree
+
+from einvoice.domain.documents import Invoice, InvoiceLine, Receipt, RelatedDocument
+from einvoice.domain.money import format_decimal
+from einvoice.domain.parties import Buyer, Seller
+from einvoice.domain.qrdata import document_qr_payload
+from einvoice.xmldoc import formats
+
+Value = str | int | Decimal | date | None
+
+
+def _text(value: Value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    text = unicodedata.normalize("NFC", value)
+    return text or None
+
+
+def _add(parent: etree._Element, tag: str, value: Value) -> None:
+    """Append ``<tag>value</tag>`` unless the value is empty."""
+    text = _text(value)
+    if text is not None:
+        etree.SubElement(parent, tag).text = text
+
+
+def _add_all(parent: etree._Element, fields: Iterable[tuple[str, Value]]) -> None:
+    for tag, value in fields:
+        _add(parent, tag, value)
+
+
+def _lookup(parent: etree._Element, code: str | None) -> None:
+    if code:
+        info = etree.SubElement(etree.SubElement(parent, "TTKhac"), "TTin")
+        _add_all(info, (("TTruong", formats.LOOKUP_FIELD), ("KDLieu", "string"), ("DLieu", code)))
+
+
+def _related(parent: etree._Element, related: RelatedDocument | None) -> None:
+    if related is None:
+        return
+    node = etree.SubElement(parent, "TTHDLQuan")
+    _add_all(
+        node,
+        (
+            ("TCHDon", int(related.kind)),
+            ("LHDCLQuan", related.original_type),
+            ("KHMSHDCLQuan", related.template),
+            ("KHHDCLQuan", related.series),
+            ("SHDCLQuan", related.number),
+            ("NLHDCLQuan", related.issue_date),
+            ("GChu", related.note),
+        ),
+    )
+
+
+def _seller(parent: etree._Element, tag: str, seller: Seller, *, receipt: bool) -> etree._Element:
+    node = etree.SubElement(parent, tag)
+    _add_all(node, (("Ten", seller.name), ("MST", seller.tax_code)))
+    if receipt:
+        _add(node, "MDVQHNSach", seller.budget_unit_code)
+    _add_all(
+        node,
+        (
+            ("DChi", seller.address),
+            ("SDThoai", seller.phone),
+            ("DCTDTu", seller.email),
+            ("STKNHang", seller.bank_account),
+            ("TNHang", seller.bank_name),
+        ),
+    )
+    if not receipt:
+        _add_all(node, (("Fax", seller.fax), ("Website", seller.website)))
+    return node
+
+
+def _invoice_buyer(parent: etree._Element, buyer: Buyer) -> None:
+    node = etree.SubElement(parent, "NMua")
+    _add_all(
+        node,
+        (
+            ("Ten", buyer.name),
+            ("MST", buyer.tax_code),
+            ("MDVQHNSach", buyer.budget_unit_code),
+            ("DChi", buyer.address),
+            ("MKHang", buyer.customer_code),
+            ("SDThoai", buyer.phone),
+            ("CCCDan", buyer.citizen_id),
+            ("SHChieu", buyer.passport),
+            ("DCTDTu", buyer.email),
+            ("HVTNMHang", buyer.contact_name),
+            ("STKNHang", buyer.bank_account),
+            ("TNHang", buyer.bank_name),
+        ),
+    )
+
+
+def _line(parent: etree._Element, line: InvoiceLine) -> None:
+    node = etree.SubElement(parent, "HHDVu")
+    _add_all(
+        node,
+        (
+            ("TChat", int(line.nature)),
+            ("STT", line.line_no),
+            ("MHHDVu", line.item_code),
+            ("THHDVu", line.name),
+            ("DVTinh", line.unit),
+            ("SLuong", line.quantity),
+            ("DGia", line.unit_price),
+            ("TLCKhau", line.discount_rate),
+            ("STCKhau", line.discount_amount),
+            ("ThTien", line.amount),
+            ("TSuat", None if line.vat_rate is None else line.vat_rate.code),
+        ),
+    )
+
+
+def _invoice_totals(parent: etree._Element, invoice: Invoice) -> None:
+    totals = invoice.totals
+    node = etree.SubElement(parent, "TToan")
+    if totals.rate_groups:
+        groups = etree.SubElement(node, "THTTLTSuat")
+        for group in totals.rate_groups:
+            _add_all(
+                etree.SubElement(groups, "LTSuat"),
+                (
+                    ("TSuat", group.rate.code),
+                    ("ThTien", group.taxable_amount),
+                    ("TThue", group.tax_amount),
+                ),
+            )
+    if totals.total_tax is not None:
+        _add_all(node, (("TgTCThue", totals.total_before_tax), ("TgTThue", totals.total_tax)))
+    _add_all(
+        node,
+        (
+            ("TTCKTMai", totals.trade_discount_total),
+            ("TgTTTBSo", totals.total_payable),
+            ("TgTTTBChu", totals.total_in_words),
+        ),
+    )
+
+
+def _finish(root: etree._Element, qr: str, signer_slot: str) -> bytes:
+    _add(root, "DLQRCode", qr)
+    etree.SubElement(etree.SubElement(root, "DSCKS"), signer_slot)
+    body: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    return formats.XML_DECLARATION + body
+
+
+def build_invoice(invoice: Invoice) -> bytes:
+    """Return the unsigned compact XML of ``invoice`` (root ``HDon``), ready for the signer."""
+    root = etree.Element(formats.INVOICE_ROOT)
+    data = etree.SubElement(root, formats.INVOICE_DATA, Id=formats.INVOICE_DATA)
+    general = etree.SubElement(data, "TTChung")
+    _add_all(
+        general,
+        (
+            ("PBan", formats.INVOICE_VERSION),
+            ("THDon", invoice.title),
+            ("KHMSHDon", invoice.template),
+            ("KHHDon", invoice.series),
+            ("SHDon", invoice.number),
+            ("MHSo", invoice.dossier_code),
+            ("NLap", invoice.issue_date),
+            ("HDCTTChinh", int(invoice.financial_leasing)),
+            ("DVTTe", invoice.currency),
+            ("TGia", invoice.exchange_rate),
+            ("HTTToan", invoice.payment_method),
+            ("MSTTCGP", invoice.provider_tax_code),
+        ),
+    )
+    _related(general, invoice.related)
+    _lookup(general, invoice.lookup_code)
+    content = etree.SubElement(data, "NDHDon")
+    _seller(content, "NBan", invoice.seller, receipt=False)
+    _invoice_buyer(content, invoice.buyer)
+    lines = etree.SubElement(content, "DSHHDVu")
+    for line in invoice.lines:
+        _line(lines, line)
+    _invoice_totals(content, invoice)
+    qr = document_qr_payload(
+        seller_tax_code=invoice.seller.tax_code,
+        template=invoice.template,
+        series=invoice.series,
+        number=invoice.number,
+        issue_date=invoice.issue_date,
+        total=invoice.totals.total_payable,
+    )
+    return _finish(root, qr, "NBan")
+
+
+def build_receipt(receipt: Receipt) -> bytes:
+    """Return the unsigned compact XML of ``receipt`` (root ``BLai``), ready for the signer."""
+    root = etree.Element(formats.RECEIPT_ROOT)
+    data = etree.SubElement(root, formats.RECEIPT_DATA, Id=formats.RECEIPT_DATA)
+    general = etree.SubElement(data, "TTChung")
+    _add_all(
+        general,
+        (
+            ("PBan", formats.RECEIPT_VERSION),
+            ("TBLai", receipt.title),
+            ("KHMSBLai", receipt.template),
+            ("KHBLai", receipt.series),
+            ("SBLai", receipt.number),
+            ("MHSo", receipt.dossier_code),
+            ("NLap", receipt.issue_date),
+            ("DVTTe", receipt.currency),
+            ("TGia", receipt.exchange_rate),
+            ("HTTToan", receipt.payment_method),
+            ("MSTTCGP", receipt.provider_tax_code),
+        ),
+    )
+    _lookup(general, receipt.lookup_code)
+    content = etree.SubElement(data, "NDBLai")
+    collector = _seller(content, "DVThu", receipt.collector, receipt=True)
+    _add(collector, "HVTNThu", receipt.cashier_name)
+    payer = etree.SubElement(content, "NNop")
+    p = receipt.payer
+    _add_all(
+        payer,
+        (
+            ("Ten", p.name),
+            ("MST", p.tax_code),
+            ("MDVQHNSach", p.budget_unit_code),
+            ("DChi", p.address),
+            ("CCCDan", p.citizen_id),
+            ("SHChieu", p.passport),
+            ("SDThoai", p.phone),
+            ("DCTDTu", p.email),
+            ("STKNHang", p.bank_account),
+            ("TNHang", p.bank_name),
+        ),
+    )
+    fees = etree.SubElement(content, "DSPhi")
+    for fee in receipt.fees:
+        _add_all(
+            etree.SubElement(fees, "LPhi"),
+            (
+                ("STT", fee.line_no),
+                ("MLPhi", fee.code),
+                ("TLPhi", fee.name),
+                ("CCPLy", fee.legal_basis),
+                ("DVTinh", fee.unit),
+                ("SLuong", fee.quantity),
+                ("DGia", fee.unit_price),
+                ("TPhi", fee.amount),
+            ),
+        )
+    _add_all(
+        etree.SubElement(content, "TToan"),
+        (("TgTTTBSo", receipt.total), ("TgTTTBChu", receipt.total_in_words)),
+    )
+    qr = document_qr_payload(
+        seller_tax_code=receipt.collector.tax_code,
+        template=receipt.template,
+        series=receipt.series,
+        number=receipt.number,
+        issue_date=receipt.issue_date,
+        total=receipt.total,
+    )
+    return _finish(root, qr, "DVThu")
