@@ -53,7 +53,7 @@ def parse_untrusted(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._El
     except etree.XMLSyntaxError as exc:
         raise UnsafeXMLError("XML_MALFORMED", f"not well-formed XML: {exc}") from exc
     tree = root.getroottree()
-    if tree.docinfo.internal_DTD or tree.docinfo.doctype:
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         raise UnsafeXMLError("XML_DTD_FORBIDDEN", "documents with a DOCTYPE/DTD are refused")
     for node in root.iter(etree.Entity):
         raise UnsafeXMLError("XML_ENTITY_FORBIDDEN", f"entity reference &{node.name}; is refused")
