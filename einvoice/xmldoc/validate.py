@@ -7,7 +7,10 @@ Vietnamese one from :data:`_VI_BY_KIND`; their code is ``XSD_`` + the kind of fa
 
 from __future__ import annotations
 
+import copy
 import threading
+from collections.abc import Iterable
+from typing import cast
 
 from lxml import etree
 
@@ -64,7 +67,9 @@ def xsd_problems(root: etree._Element) -> list[Problem]:
     schema = schema_for(root.tag)
     if schema.validate(root):
         return []
-    return [_xsd_problem(entry) for entry in schema.error_log]
+    # lxml-stubs lacks _ErrorLog.__iter__; the log is iterable over _LogEntry objects.
+    entries = cast(Iterable[etree._LogEntry], schema.error_log)
+    return [_xsd_problem(entry) for entry in entries]
 
 
 def validate_document(xml: bytes) -> list[Problem]:
@@ -84,7 +89,7 @@ def _standalone(root: etree._Element) -> etree._Element:
     """Return ``root`` as a document of its own, so that XSD paths start at ``/HDon`` even inside a ``TDiep``."""
     if root.getparent() is None:
         return root
-    return etree.ElementTree(root).getroot().__copy__()
+    return copy.deepcopy(root)
 
 
 def require_valid(xml: bytes) -> None:
