@@ -1,0 +1,68 @@
+"""The XMLDSig profile of the national format (choices 4 and 5): names, algorithms, where signatures live.
+
+Shared by :mod:`einvoice.xmldoc.sign` (which emits exactly this profile) and :mod:`einvoice.xmldoc.verify`
+(which also accepts the variants other providers emit).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Final
+
+from einvoice.xmldoc import formats
+
+DS: Final = "http://www.w3.org/2000/09/xmldsig#"
+C14N: Final = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+RSA_SHA256: Final = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+SHA256: Final = "http://www.w3.org/2001/04/xmlenc#sha256"
+ENVELOPED: Final = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+SIGNATURE_PROPERTIES_TYPE: Final = "http://www.w3.org/2000/09/xmldsig#SignatureProperties"
+
+#: Signing times are written in Vietnam's time (GMT+7, no daylight saving since 1975) without an offset.
+VIETNAM_TIME: Final = timezone(timedelta(hours=7), "ICT")
+_SIGNING_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the signed data and the signatures of one kind of document are."""
+
+    kind: str
+    root: str
+    data: str
+    #: The issuer's signature slot under ``DSCKS`` (seller ``NBan``; receipts: the collector ``DVThu``).
+    issuer: str
+    #: Every signature slot under ``DSCKS`` that we verify, issuer first.
+    roles: tuple[str, ...]
+
+
+INVOICE: Final = Layout("invoice", formats.INVOICE_ROOT, formats.INVOICE_DATA, "NBan", ("NBan", "NMua", "CQT"))
+RECEIPT: Final = Layout("receipt", formats.RECEIPT_ROOT, formats.RECEIPT_DATA, "DVThu", ("DVThu",))
+LAYOUTS: Final = {INVOICE.root: INVOICE, RECEIPT.root: RECEIPT}
+#: The tax authority's slot: it signs the data, the code it assigned (``MCCQT``) and its own signing time.
+AUTHORITY_ROLE: Final = "CQT"
+AUTHORITY_CODE: Final = "MCCQT"
+
+
+def ds(tag: str) -> str:
+    """Return the Clark name of an XMLDSig element."""
+    return f"{{{DS}}}{tag}"
+
+
+def format_signing_time(moment: datetime) -> str:
+    """Return the aware ``moment`` as Vietnam local time, ``YYYY-MM-DDThh:mm:ss`` without offset."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("the signing time must be an aware datetime")
+    return moment.astimezone(VIETNAM_TIME).strftime(_SIGNING_TIME_FORMAT)
+
+
+def parse_signing_time(text: str) -> datetime:
+    """Return the aware UTC datetime of a ``SigningTime`` (Vietnam time unless it carries an offset)."""
+    value = text.strip()
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None and not _OFFSET.search(value):
+        moment = moment.replace(tzinfo=VIETNAM_TIME)
+    return moment.astimezone(UTC)
