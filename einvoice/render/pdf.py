@@ -1,0 +1,145 @@
+"""Turning a signed document into its PDF: the entry point of printing.
+
+WeasyPrint is imported with this module, which the web app imports when a worker starts, so the first request pays
+no import. :func:`render_document_pdf` is called after the issuing transaction committed (or when someone asks for
+the PDF); it reads the signed XML, renders it on first request and caches the bytes. The same XML, layout, template
+version and marks always give the same bytes: WeasyPrint writes no dates, its font subset names are hashes of the
+glyphs, and the PDF file identifier is set here from the cache key instead of left random.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import weasyprint
+from jinja2 import TemplateError
+from lxml import etree
+from weasyprint.text.fonts import FontConfiguration
+
+from einvoice.domain.documents import Invoice, Receipt
+from einvoice.domain.errors import EInvoiceError, InvalidDocumentError
+from einvoice.render.cache import PdfCache, cache_key
+from einvoice.render.context import LAYOUTS, Conversion, Layout, print_context, template_name
+from einvoice.render.errors import RenderError
+from einvoice.render.qr import DEFAULT_PUBLIC_BASE_URL
+from einvoice.render.signature import authority_code, read_signatures
+from einvoice.render.templates import environment
+from einvoice.xmldoc.parse import load_root, read_document
+
+#: The version of the shipped templates; bump it whenever a template changes, so cached PDFs are rendered anew.
+TEMPLATE_VERSION = "2025.11-1"
+CACHE_FOLDER = "pdf-cache"
+_thread = threading.local()
+
+
+@dataclass(frozen=True, slots=True)
+class RenderSettings:
+    """Where printing finds its configuration: the public URL in QR codes, template overrides, the cache folder."""
+
+    public_base_url: str = DEFAULT_PUBLIC_BASE_URL
+    override_dir: Path | None = None
+    cache_dir: Path | None = None
+
+
+def settings_from_config(config: Mapping[str, object]) -> RenderSettings:
+    """Read :class:`RenderSettings` from the app's configuration (``EINVOICE_`` variables without their prefix)."""
+    override = config.get("TEMPLATE_OVERRIDE_DIR")
+    data_dir = config.get("DATA_DIR")
+    return RenderSettings(
+        public_base_url=str(config.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL),
+        override_dir=Path(str(override)).resolve() if override else None,
+        cache_dir=Path(str(data_dir)) / CACHE_FOLDER if data_dir else None,
+    )
+
+
+def _font_config() -> FontConfiguration:
+    """Return this thread's font configuration, made once.
+
+    WeasyPrint otherwise builds a new one per document: it reloads Fontconfig and starts Pango with empty caches,
+    which doubled the time of a receipt here. Pango objects are not shared across threads, hence one per thread.
+    """
+    config: FontConfiguration | None = getattr(_thread, "font_config", None)
+    if config is None:
+        config = _thread.font_config = FontConfiguration()
+    return config
+
+
+def html_to_pdf(html: str, *, identifier: bytes) -> bytes:
+    """Render an HTML string to PDF bytes with a fixed file identifier, subsetting the fonts it uses."""
+    document = weasyprint.HTML(string=html).render(font_config=_font_config())
+    pdf: bytes = document.write_pdf(pdf_identifier=identifier)
+    return pdf
+
+
+def read_signed(xml: bytes) -> tuple[Invoice | Receipt, etree._Element]:
+    """Read the document in ``xml`` with the hardened parser; return it and its root element."""
+    try:
+        root = load_root(xml)
+        document, problems = read_document(root)
+    except EInvoiceError as exc:
+        raise RenderError(f"the signed XML cannot be read: {exc}") from exc
+    if problems:
+        raise RenderError(f"the signed XML cannot be read: {InvalidDocumentError(problems)}")
+    return document, root
+
+
+def render_document_html(
+    xml: bytes,
+    *,
+    layout: Layout,
+    copy: bool = False,
+    converted: Conversion | None = None,
+    settings: RenderSettings | None = None,
+) -> str:
+    """Return the HTML that prints the signed document ``xml`` in ``layout``."""
+    settings = settings or RenderSettings()
+    document, root = read_signed(xml)
+    name = template_name(document, layout) if layout in LAYOUTS else None
+    if name is None:
+        raise RenderError(f"layout {layout!r} does not print a {type(document).__name__.lower()}")
+    context = print_context(
+        document,
+        signatures=read_signatures(root),
+        authority_code=authority_code(root),
+        public_base_url=settings.public_base_url,
+        copy=copy,
+        converted=converted,
+    )
+    try:
+        return environment(settings.override_dir).get_template(name).render(context)
+    except TemplateError as exc:
+        raise RenderError(f"template {name} failed: {exc}") from exc
+
+
+def render_document_pdf(
+    xml: bytes,
+    *,
+    layout: Layout,
+    template_version: str,
+    copy: bool = False,
+    converted: Conversion | None = None,
+    settings: RenderSettings | None = None,
+) -> bytes:
+    """Return the PDF of the signed document ``xml``, from the cache when it was rendered before.
+
+    ``copy`` marks a reprint (BẢN SAO); ``converted`` makes the converted copy for paper archives. Raises
+    :class:`RenderError` on any failure and never touches the document's storage.
+    """
+    settings = settings or RenderSettings()
+    key = cache_key(xml, layout=layout, template_version=template_version, copy=copy, converted=converted)
+    cache = PdfCache(settings.cache_dir) if settings.cache_dir is not None else None
+    if cache is not None and (cached := cache.get(key)) is not None:
+        return cached
+    html = render_document_html(xml, layout=layout, copy=copy, converted=converted, settings=settings)
+    try:
+        pdf = html_to_pdf(html, identifier=key[:32].encode("ascii"))
+    except Exception as exc:  # WeasyPrint raises many kinds; each one means the same thing to our caller
+        raise RenderError(f"WeasyPrint failed on layout {layout}: {exc}") from exc
+    if cache is not None:
+        with contextlib.suppress(OSError):  # a full or read-only cache only costs a re-render next time
+            cache.put(key, pdf)
+    return pdf

@@ -1,0 +1,80 @@
+"""The lookup URL printed on every document, and its QR code.
+
+The QR holds ``<public base URL>/tra-cuu/<code>`` (choice 10), the code in its printed groups of four. The mask pattern
+is fixed: letting the library try all eight masks and score them costs about 15 ms per code, a fixed one about 1 ms,
+and every mask decodes. The image is a PNG written here, one pixel per module: the library's image factories (PIL,
+SVG) cost several times more than building the code, and WeasyPrint draws an SVG path command by command (about
+15 ms for one code) where it embeds a small PNG almost for free.
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+
+import qrcode
+import qrcode.constants
+
+from einvoice.domain.lookup import format_lookup_code
+
+#: Where the public lookup pages live when ``EINVOICE_PUBLIC_BASE_URL`` is not set.
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+LOOKUP_PATH = "/tra-cuu"
+#: Mask 0 (checkerboard); any fixed mask reads, this one is as good as the others for short URLs.
+MASK_PATTERN = 0
+_QUIET_ZONE = 4  # modules of white border the QR specification asks for
+
+
+def lookup_page_url(base_url: str) -> str:
+    """Return the address of the lookup form under ``base_url``."""
+    return base_url.rstrip("/") + LOOKUP_PATH
+
+
+def lookup_url(base_url: str, code: str) -> str:
+    """Return the URL a document's QR code opens: the lookup page of ``code``."""
+    return f"{lookup_page_url(base_url)}/{format_lookup_code(code)}"
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """Return the modules of the QR code of ``data`` (error correction M, fixed mask), quiet zone included."""
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=_QUIET_ZONE, mask_pattern=MASK_PATTERN
+    )
+    code.add_data(data)
+    code.make(fit=True)
+    matrix: list[list[bool]] = code.get_matrix()
+    return matrix
+
+
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+
+def qr_png(data: str) -> bytes:
+    """Return the QR code of ``data`` as a 1-bit greyscale PNG, one pixel per module.
+
+    The printout scales it up with ``image-rendering: pixelated``; a PNG this small costs WeasyPrint far less than an
+    SVG path of the same code, which it has to parse and draw command by command.
+    """
+    matrix = qr_matrix(data)
+    size = len(matrix)
+    rows = bytearray()
+    for row in matrix:
+        bits = 0
+        for dark in row:
+            bits = (bits << 1) | (not dark)  # 1 is white in greyscale
+        padding = -size % 8
+        rows += b"\0" + (bits << padding).to_bytes((size + padding) // 8, "big")
+    header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)  # 1 bit, greyscale, no interlace
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(bytes(rows)))
+        + _chunk(b"IEND", b"")
+    )
+
+
+def qr_data_uri(data: str) -> str:
+    """Return the QR code of ``data`` as a PNG ``data:`` URI, ready for an ``<img src>``."""
+    return "data:image/png;base64," + base64.b64encode(qr_png(data)).decode("ascii")
