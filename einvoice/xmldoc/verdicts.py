@@ -1,0 +1,213 @@
+"""What verification reports: a verdict per signature and per document, each reason with a stable code and an
+English and a Vietnamese message.
+
+Codes never change meaning; the messages may be reworded. ``SignatureReport.problems`` say why a signature is not
+valid; ``certificate_problems`` say why its certificate is not acceptable (validity at signing time, trust);
+``warnings`` never make anything invalid (SHA-1, short keys, a certificate that bends RFC 5280).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cryptography import x509
+from lxml import etree
+
+#: code -> (English, Vietnamese)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # The document as a whole
+    "XML_MALFORMED": ("not well-formed XML", "tệp không phải XML hợp lệ"),
+    "XML_DTD_FORBIDDEN": (
+        "documents with a DTD (DOCTYPE) are refused",
+        "tài liệu có khai báo DTD (DOCTYPE) bị từ chối",
+    ),
+    "XML_ENTITY_FORBIDDEN": ("entity references are refused", "tài liệu có tham chiếu thực thể (entity) bị từ chối"),
+    "XML_TOO_LARGE": ("the document is too large", "tài liệu quá lớn"),
+    "NOT_A_DOCUMENT": (
+        "not an invoice (HDon), a receipt (BLai) or a TDiep message carrying one",
+        "không phải hóa đơn (HDon), biên lai (BLai) hoặc thông điệp TDiep chứa một hóa đơn",
+    ),
+    "MULTIPLE_DOCUMENTS": (
+        "the message carries several documents; verify them one at a time",
+        "thông điệp chứa nhiều chứng từ; hãy kiểm tra từng chứng từ",
+    ),
+    "UNSIGNED": ("the document is not signed", "tài liệu chưa được ký số"),
+    "ISSUER_SIGNATURE_MISSING": (
+        "the seller's (collector's) signature is missing",
+        "thiếu chữ ký số của người bán (đơn vị thu)",
+    ),
+    "SIGNED_DATA_AMBIGUOUS": (
+        "the document does not have exactly one data element where it is read",
+        "tài liệu không có đúng một phần dữ liệu tại vị trí được đọc",
+    ),
+    "UNEXPECTED_SIGNATURE": ("a signature sits where no signature belongs", "có chữ ký số ở vị trí không hợp lệ"),
+    # One signature
+    "MULTIPLE_SIGNATURES": (
+        "the signature slot holds more than one signature, or other content",
+        "vị trí chữ ký chứa nhiều hơn một chữ ký hoặc nội dung khác",
+    ),
+    "SIGNATURE_MALFORMED": ("the signature is malformed", "cấu trúc chữ ký số không hợp lệ"),
+    "ALGORITHM_NOT_ALLOWED": (
+        "an algorithm of the signature is not accepted",
+        "thuật toán của chữ ký không được chấp nhận",
+    ),
+    "TRANSFORM_NOT_ALLOWED": (
+        "a reference uses a transform that is not accepted",
+        "tham chiếu dùng phép biến đổi không được chấp nhận",
+    ),
+    "REFERENCE_COUNT": (
+        "the signature has an unexpected number of references",
+        "số lượng tham chiếu của chữ ký không đúng",
+    ),
+    "REFERENCE_UNRESOLVED": (
+        "a reference points to nothing in the document",
+        "tham chiếu không trỏ tới phần nào của tài liệu",
+    ),
+    "DUPLICATE_ID": (
+        "an Id used by a reference is not unique in the document",
+        "mã định danh (Id) được tham chiếu bị trùng lặp",
+    ),
+    "REFERENCE_TARGET": (
+        "a reference does not cover what this signature must cover",
+        "tham chiếu không trỏ tới phần dữ liệu mà chữ ký này phải ký",
+    ),
+    "SIGNED_ELEMENT_MISPLACED": (
+        "the signed data is not the data element the document is read from",
+        "phần dữ liệu được ký không phải phần dữ liệu được đọc",
+    ),
+    "COMMENT_IN_SIGNED_DATA": ("the signed data contains a comment", "phần dữ liệu được ký chứa chú thích (comment)"),
+    "CERTIFICATE_MISSING": (
+        "the signature carries no X509Certificate",
+        "chữ ký không kèm chứng thư số (X509Certificate)",
+    ),
+    "CERTIFICATE_UNREADABLE": ("the signature's certificate cannot be read", "không đọc được chứng thư số của chữ ký"),
+    "KEY_VALUE_MISMATCH": (
+        "the key in KeyValue is not the certificate's key",
+        "khóa công khai trong KeyValue không khớp với chứng thư số",
+    ),
+    "DIGEST_MISMATCH": (
+        "the signed data was changed after signing (digest mismatch)",
+        "dữ liệu đã bị thay đổi sau khi ký (giá trị băm không khớp)",
+    ),
+    "SIGNATURE_INVALID": (
+        "the signature value does not verify with the certificate",
+        "giá trị chữ ký không khớp với chứng thư số",
+    ),
+    "SIGNING_TIME_MISSING": ("the signature carries no signing time", "chữ ký không có thời điểm ký"),
+    "SIGNING_TIME_MALFORMED": ("the signing time cannot be read", "không đọc được thời điểm ký"),
+    # The certificate of a valid signature
+    "CERTIFICATE_NOT_VALID_AT_SIGNING_TIME": (
+        "the certificate was not valid at the signing time",
+        "chứng thư số không có hiệu lực tại thời điểm ký",
+    ),
+    "CHAIN_UNTRUSTED": (
+        "the certificate does not chain to a trusted root",
+        "chứng thư số không được cấp bởi tổ chức chứng thực tin cậy",
+    ),
+    "DEVELOPMENT_CERTIFICATE": (
+        "a development certificate is not accepted here",
+        "chứng thư số thử nghiệm (development) không được chấp nhận",
+    ),
+    # Warnings
+    "WEAK_ALGORITHM_SHA1": ("the signature uses SHA-1, a weak algorithm", "chữ ký dùng SHA-1, thuật toán yếu"),
+    "WEAK_KEY": ("the RSA key is shorter than 2048 bits", "khóa RSA ngắn hơn 2048 bit"),
+    "CERTIFICATE_NONSTANDARD": ("the certificate does not follow RFC 5280", "chứng thư số không tuân thủ RFC 5280"),
+    "TAX_CODE_MISSING": ("the certificate carries no UID=MST: tax code", "chứng thư số không có mã số thuế (UID=MST:)"),
+    "TAX_CODE_DIFFERS": (
+        "the certificate's tax code differs from the signed seller's tax code",
+        "mã số thuế trong chứng thư số khác mã số thuế người bán trong dữ liệu đã ký",
+    ),
+    "SIGNATURE_NOT_CHECKED": ("a further signature was not checked", "một chữ ký khác không được kiểm tra"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason, with a stable ``code`` and messages in English and Vietnamese."""
+
+    code: str
+    message: str
+    message_vi: str
+
+    @classmethod
+    def of(cls, code: str, detail: str | None = None) -> Problem:
+        """Return the problem ``code``, with ``detail`` appended to both messages when given."""
+        english, vietnamese = MESSAGES[code]
+        suffix = f": {detail}" if detail else ""
+        return cls(code, english + suffix, vietnamese + suffix)
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """The verdict on one signature (``role`` is its slot under ``DSCKS``: NBan, NMua, CQT or DVThu)."""
+
+    role: str
+    problems: tuple[Problem, ...] = ()
+    certificate_problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    subject: str | None = None
+    tax_code: str | None = None
+    certificate: x509.Certificate | None = field(default=None, repr=False)
+    signing_time: datetime | None = None
+    certificate_valid_at_signing_time: bool | None = None
+    #: True: chains to a configured root; False: does not; None: no trust store was given.
+    trusted: bool | None = None
+    signature_algorithm: str | None = None
+    digest_algorithms: tuple[str, ...] = ()
+    canonicalization: str | None = None
+    #: The signed DLHDon/DLBLai as the verifier returned it: read business data from here only.
+    signed_data: etree._Element | None = field(default=None, repr=False)
+    #: CQT only: the signed tax-authority code (MCCQT).
+    signed_code: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        """Tell whether the signature is cryptographically and structurally valid."""
+        return not self.problems
+
+    @property
+    def reason(self) -> Problem | None:
+        """Return the first reason the signature is invalid, or None."""
+        return self.problems[0] if self.problems else None
+
+    @property
+    def accepted(self) -> bool:
+        """Tell whether the signature is valid, by a certificate valid then and chaining to a trusted root."""
+        return self.valid and self.certificate_valid_at_signing_time is True and self.trusted is True
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """The verdict on a document: its own problems, and one report per signature found in its slots."""
+
+    kind: str | None
+    signatures: tuple[SignatureReport, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def signed(self) -> bool:
+        """Tell whether any signature slot is filled."""
+        return bool(self.signatures)
+
+    @property
+    def valid(self) -> bool:
+        """Tell whether the document is signed, has no problem, and every signature in it is valid."""
+        return not self.problems and self.signed and all(report.valid for report in self.signatures)
+
+    @property
+    def accepted(self) -> bool:
+        """Tell whether the document is valid and every signature is accepted (certificate valid and trusted)."""
+        return self.valid and all(report.accepted for report in self.signatures)
+
+    def signature(self, role: str) -> SignatureReport | None:
+        """Return the report on the signature in slot ``role``, or None when that slot is empty."""
+        return next((report for report in self.signatures if report.role == role), None)
+
+    @property
+    def signed_data(self) -> etree._Element | None:
+        """Return the issuer's signed DLHDon/DLBLai when the document is valid, else None."""
+        if not self.valid:
+            return None
+        return next((report.signed_data for report in self.signatures if report.signed_data is not None), None)
