@@ -1,0 +1,57 @@
+"""Commands over the database: migrate it, and verify that stored history was not edited."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from einvoice.services.audit import verify_audit
+from einvoice.storage.engine import configured_url, make_engine, migrate
+
+_URL_HELP = "database URL (default: $EINVOICE_DATABASE_URL, else the SQLite file under $EINVOICE_DATA_DIR)"
+
+
+def resolve_url(database_url: str | None) -> str:
+    """Return the database the command works on, configured as the service configures it."""
+    data_dir = os.environ.get("EINVOICE_DATA_DIR")
+    if data_dir is None:
+        from einvoice.web.app import default_data_dir  # lazy: the web layer imports this CLI
+
+        return configured_url(database_url, default_data_dir())
+    return configured_url(database_url, Path(data_dir))
+
+
+@click.command("migrate")
+@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=_URL_HELP)
+def migrate_command(database_url: str | None) -> None:
+    """Create the database or bring its schema up to date."""
+    url = resolve_url(database_url)
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    click.echo("database is up to date")
+
+
+@click.command("audit-verify")
+@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=_URL_HELP)
+def audit_verify_command(database_url: str | None) -> None:
+    """Recompute the audit chains and document hashes; exit 1 listing every sign of tampering."""
+    engine = make_engine(resolve_url(database_url))
+    try:
+        findings = verify_audit(engine)
+    finally:
+        engine.dispose()
+    for finding in findings:
+        click.echo(str(finding), err=True)
+    if findings:
+        raise click.exceptions.Exit(1)
+    click.echo("audit log intact: every chain and document hash verified")
+
+
+COMMANDS: list[click.Command] = [migrate_command, audit_verify_command]

@@ -1,0 +1,344 @@
+"""The issuing transaction: the only place a document number is taken.
+
+One transaction, in this order: lock the series (SQLite: the ``BEGIN IMMEDIATE`` of :func:`write_engine`; PostgreSQL:
+``SELECT … FOR UPDATE`` on the series row) → take ``next_number`` → build → validate (problems: nothing is stored) →
+sign → insert the document and its audit entry → advance the counter → commit. A number is returned only after the
+commit, so a failure at any step leaves neither a trace nor a gap (choice 8). The issue date is the
+Asia/Ho_Chi_Minh date of ``now()`` read under the lock, so dates never go backwards inside a series; a clock that
+did go backwards is refused. No network, no PDF inside the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from einvoice.domain.documents import FeeLine, Invoice, InvoiceLine, Receipt
+from einvoice.domain.errors import InvalidDocumentError, Problem
+from einvoice.domain.lookup import new_lookup_code
+from einvoice.domain.money import VND
+from einvoice.domain.parties import Buyer, Seller
+from einvoice.domain.series import MAX_NUMBER
+from einvoice.domain.totals import fee_line, make_invoice, make_receipt
+from einvoice.services.audit import IssueEntry, append_issue_entry
+from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError
+from einvoice.storage.engine import is_busy, write_engine
+from einvoice.storage.schema import documents, fees, issuers, series
+from einvoice.xmldoc.build import build_invoice, build_receipt
+
+log = logging.getLogger(__name__)
+
+VN_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+Now = Callable[[], datetime]
+#: Attempts of the whole transaction when SQLite says busy or a lookup code collides.
+ATTEMPTS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a user with a role, and the counter a cashier works at."""
+
+    user_id: int | None
+    username: str
+    role: str  # cashier | finance | admin
+    counter_id: int | None = None
+    full_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueFee:
+    """A fee named by its catalogue code, with how many units are paid."""
+
+    code: str
+    quantity: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptRequest:
+    """What a receipt is to say: its series, the payer, and fees from the catalogue and/or explicit lines."""
+
+    series_id: int
+    payer: Buyer
+    fees: tuple[CatalogueFee, ...] = ()
+    lines: tuple[FeeLine, ...] = ()
+    payment_method: str = "TM"
+    dossier_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRequest:
+    """What an invoice is to say: its series, the buyer and the lines (amounts computed, numbers not yet)."""
+
+    series_id: int
+    buyer: Buyer
+    lines: tuple[InvoiceLine, ...]
+    currency: str = VND
+    exchange_rate: Decimal | None = None
+    payment_method: str = "TM/CK"
+
+
+IssueRequest = ReceiptRequest | InvoiceRequest
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedDocument:
+    """A committed document's metadata (its XML stays in storage)."""
+
+    id: int
+    kind: str
+    issuer_id: int
+    series_id: int
+    template: str
+    series: str
+    number: int
+    issue_date: date
+    currency: str
+    total: Decimal
+    state: str
+    lookup_code: str
+    party_name: str | None
+    party_tax_code: str | None
+    issued_by: int | None
+    counter_id: int | None
+    created_at: datetime
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Toolchain:
+    """The document steps the transaction calls: validate the built XML, sign it with the issuer's certificate."""
+
+    validate: Callable[[bytes], Sequence[Problem]]
+    sign: Callable[[bytes, RowMapping, datetime], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class IssueHooks:
+    """Callbacks inside the transaction: tests inject failures; the API stores its idempotent response."""
+
+    after_number: Callable[[int], None] | None = None
+    before_commit: Callable[[Connection, IssuedDocument], None] | None = None
+
+
+@dataclass(slots=True)
+class _Attempt:
+    lookup_collisions: int = 0
+    busy: int = 0
+
+
+def issue_document(
+    engine: Engine,
+    request: IssueRequest,
+    *,
+    actor: Actor,
+    now: Now,
+    tools: Toolchain,
+    hooks: IssueHooks | None = None,
+) -> IssuedDocument:
+    """Issue one document in one transaction (see the module docstring); retry the whole of it on SQLITE_BUSY."""
+    writer = write_engine(engine)
+    attempt = _Attempt()
+    while True:
+        try:
+            with writer.begin() as conn:
+                return _issue_once(conn, request, actor, now, tools, hooks or IssueHooks())
+        except OperationalError as error:
+            if not is_busy(error) or attempt.busy >= ATTEMPTS:
+                raise
+            attempt.busy += 1
+            log.warning("database busy, retrying the issuing transaction (%d)", attempt.busy)
+            time.sleep(random.uniform(0.005, 0.05) * attempt.busy)  # noqa: S311 -- jitter, not a secret
+        except IntegrityError as error:
+            if "lookup_code" not in str(error.orig) or attempt.lookup_collisions >= ATTEMPTS:
+                raise
+            attempt.lookup_collisions += 1
+
+
+def local_date(moment: datetime) -> date:
+    """Return the Asia/Ho_Chi_Minh date of an aware ``moment`` (choice 14)."""
+    return moment.astimezone(VN_TIME).date()
+
+
+def _issue_once(
+    conn: Connection, request: IssueRequest, actor: Actor, now: Now, tools: Toolchain, hooks: IssueHooks
+) -> IssuedDocument:
+    row = conn.execute(select(series).where(series.c.id == request.series_id).with_for_update()).mappings().first()
+    kind = "receipt" if isinstance(request, ReceiptRequest) else "invoice"
+    _check_series(row, kind, actor)
+    assert row is not None
+    moment = now()
+    issue_date = local_date(moment)
+    if row["last_issue_date"] is not None and issue_date < row["last_issue_date"]:
+        raise ConflictError(f"issue date {issue_date} is before the series' last issue date {row['last_issue_date']}")
+    if row["year"] != issue_date.year:
+        raise ConflictError(f"series {row['symbol']} is for {row['year']}, not {issue_date.year}")
+    number: int = row["next_number"]
+    if number > MAX_NUMBER:
+        raise ConflictError(f"series {row['symbol']} is exhausted")
+    if hooks.after_number is not None:
+        hooks.after_number(number)
+
+    issuer = conn.execute(select(issuers).where(issuers.c.id == row["issuer_id"])).mappings().one()
+    lookup_code = new_lookup_code()
+    document: Invoice | Receipt
+    if isinstance(request, ReceiptRequest):
+        lines = request.lines + _catalogue_lines(conn, row["issuer_id"], request.fees, issue_date)
+        document = make_receipt(
+            template=row["template"],
+            series=row["symbol"],
+            issue_date=issue_date,
+            collector=issuer_seller(issuer),
+            payer=request.payer,
+            fees=lines,
+            number=number,
+            payment_method=request.payment_method,
+            provider_tax_code=issuer["provider_tax_code"] or issuer["tax_code"],
+            dossier_code=request.dossier_code,
+            cashier_name=actor.full_name,
+            lookup_code=lookup_code,
+        )
+        xml = build_receipt(document)
+        total, currency, party = document.total, document.currency, document.payer
+    else:
+        document = make_invoice(
+            template=row["template"],
+            series=row["symbol"],
+            issue_date=issue_date,
+            seller=issuer_seller(issuer),
+            buyer=request.buyer,
+            lines=request.lines,
+            provider_tax_code=issuer["provider_tax_code"] or issuer["tax_code"],
+            number=number,
+            currency=request.currency,
+            exchange_rate=request.exchange_rate,
+            payment_method=request.payment_method,
+            lookup_code=lookup_code,
+        )
+        xml = build_invoice(document)
+        total, currency, party = document.totals.total_payable, document.currency, document.buyer
+    problems = tools.validate(xml)
+    if problems:
+        raise InvalidDocumentError(problems)
+    signed = tools.sign(xml, issuer, moment)
+    digest = hashlib.sha256(signed).hexdigest()
+
+    values = {
+        "kind": kind,
+        "issuer_id": row["issuer_id"],
+        "series_id": row["id"],
+        "template": row["template"],
+        "series": row["symbol"],
+        "number": number,
+        "issue_date": issue_date,
+        "currency": currency,
+        "total": total,
+        "total_hundredths": int(total * 100),
+        "state": "issued",
+        "lookup_code": lookup_code,
+        "party_name": party.name,
+        "party_tax_code": party.tax_code,
+        "issued_by": actor.user_id,
+        "counter_id": actor.counter_id,
+        "created_at": moment,
+        "sha256": digest,
+    }
+    document_id: int = conn.execute(
+        documents.insert().values(**values, xml=signed).returning(documents.c.id)
+    ).scalar_one()
+    entry = IssueEntry(row["id"], document_id, number, issue_date, total, lookup_code, digest, actor.username, moment)
+    head = append_issue_entry(conn, entry, row["audit_head"])
+    conn.execute(
+        series.update()
+        .where(series.c.id == row["id"])
+        .values(next_number=number + 1, last_issue_date=issue_date, audit_head=head)
+    )
+    values.pop("total_hundredths")
+    issued = IssuedDocument(id=document_id, **values)
+    if hooks.before_commit is not None:
+        hooks.before_commit(conn, issued)
+    return issued
+
+
+def _check_series(row: RowMapping | None, kind: str, actor: Actor) -> None:
+    if row is None:
+        raise NotFoundError("no such series")
+    if actor.role != "cashier":
+        raise ForbiddenError("only cashiers issue documents")
+    if row["counter_id"] is not None and row["counter_id"] != actor.counter_id:
+        raise ForbiddenError("this series belongs to another counter")
+    if row["kind"] != kind:
+        raise RequestProblemsError(
+            [
+                Problem(
+                    "series_kind", "series_id", f"Ký hiệu này không dùng cho {kind}", f"this series is not for {kind}s"
+                )
+            ]
+        )
+    if not row["active"]:
+        raise ConflictError(f"series {row['symbol']} is closed")
+
+
+def issuer_seller(issuer: RowMapping) -> Seller:
+    """Return the issuer row as the seller (or collecting organisation) a document names."""
+    return Seller(
+        name=issuer["name"],
+        tax_code=issuer["tax_code"],
+        address=issuer["address"],
+        phone=issuer["phone"],
+        email=issuer["email"],
+        bank_account=issuer["bank_account"],
+        bank_name=issuer["bank_name"],
+        budget_unit_code=issuer["budget_unit_code"],
+    )
+
+
+def _catalogue_lines(conn: Connection, issuer_id: int, wanted: Sequence[CatalogueFee], on: date) -> tuple[FeeLine, ...]:
+    if not wanted:
+        return ()
+    rows = conn.execute(
+        select(fees).where(
+            fees.c.issuer_id == issuer_id,
+            fees.c.code.in_({fee.code for fee in wanted}),
+            fees.c.effective_from <= on,
+            or_(fees.c.effective_to.is_(None), and_(fees.c.effective_to >= on)),
+        )
+    ).mappings()
+    by_code = {row["code"]: row for row in rows}
+    lines: list[FeeLine] = []
+    problems: list[Problem] = []
+    for index, fee in enumerate(wanted):
+        row = by_code.get(fee.code)
+        if row is None:
+            problems.append(
+                Problem(
+                    "unknown_fee",
+                    f"fees[{index}].code",
+                    f"Không có khoản phí, lệ phí mã {fee.code} hiệu lực ngày {on.isoformat()}",
+                    f"no fee with code {fee.code} in force on {on.isoformat()}",
+                )
+            )
+            continue
+        lines.append(
+            fee_line(
+                row["name"],
+                row["amount"],
+                quantity=fee.quantity,
+                code=row["code"],
+                legal_basis=row["legal_basis"],
+                unit=row["unit"],
+            )
+        )
+    if problems:
+        raise RequestProblemsError(problems)
+    return tuple(lines)

@@ -1,0 +1,82 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL, and the schema migrations run at start.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (a committed number survives a power cut) and a busy timeout.
+pysqlite's own transaction handling is switched off so that the ``begin`` event decides how a transaction starts:
+writers (:func:`write_engine`) send ``BEGIN IMMEDIATE`` and so take the write lock before reading the counter, readers
+send a plain ``BEGIN`` and never block a writer. PostgreSQL needs none of this: the issuing transaction locks the series
+row with ``SELECT … FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+#: How long an SQLite connection waits for the write lock before SQLITE_BUSY, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_WRITE_OPTION = "einvoice_write"
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """Return the URL of the embedded database under ``data_dir``."""
+    return f"sqlite:///{data_dir / 'einvoice.sqlite3'}"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with the settings this service relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def write_engine(engine: Engine) -> Engine:
+    """Return a view of ``engine`` whose transactions take the write lock up front (SQLite ``BEGIN IMMEDIATE``)."""
+    return engine.execution_options(**{_WRITE_OPTION: True})
+
+
+def _sqlite_connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+    dbapi_connection.isolation_level = None  # we send BEGIN ourselves, in _sqlite_begin
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_busy(error: OperationalError) -> bool:
+    """Tell whether ``error`` is SQLite's "database is locked"/"busy", which a retry of the transaction cures."""
+    orig = error.orig
+    return isinstance(orig, sqlite3.OperationalError) and ("locked" in str(orig).lower() or "busy" in str(orig).lower())
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database schema to the newest migration."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def configured_url(database_url: str | None, data_dir: Path) -> str:
+    """Return the configured database URL, or the embedded SQLite database under ``data_dir``."""
+    return database_url or sqlite_url(data_dir)

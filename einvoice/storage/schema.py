@@ -1,0 +1,236 @@
+"""The tables, in SQLAlchemy Core: the issuing path inserts and updates rows without an ORM in between.
+
+Money columns hold exact decimals as text (:class:`DecimalText`); documents also keep their total in hundredths of the
+currency unit (``total_hundredths``) so that amount filters compare integers on every backend. Times are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact decimal stored as text (SQLite has no exact decimal type)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        """Write the decimal without exponent."""
+        return None if value is None else format(value, "f")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        """Read the decimal back exactly."""
+        return None if value is None else Decimal(value)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime, stored naive in UTC on every backend."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to naive UTC; naive input is refused, it would be ambiguous."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC again."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+issuers = Table(
+    "issuers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(400), nullable=False),
+    Column("tax_code", String(14), nullable=False),
+    Column("address", String(400), nullable=False),
+    Column("phone", String(20)),
+    Column("email", String(200)),
+    Column("bank_account", String(40)),
+    Column("bank_name", String(400)),
+    Column("budget_unit_code", String(7)),
+    Column("provider_tax_code", String(14)),
+    Column("signer_p12_path", String(1000)),
+    Column("signer_password_file", String(1000)),
+    Column("signer_password_env", String(100)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuer_id", ForeignKey("issuers.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+series = Table(
+    "series",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuer_id", ForeignKey("issuers.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # invoice | receipt
+    Column("template", String(5), nullable=False),  # ký hiệu mẫu số
+    Column("symbol", String(6), nullable=False),  # ký hiệu
+    Column("year", Integer, nullable=False),
+    Column("counter_id", ForeignKey("counters.id")),
+    Column("next_number", Integer, nullable=False, default=1),
+    Column("last_issue_date", Date),
+    Column("audit_head", String(64)),  # hash of the last audit entry: truncation shows
+    Column("active", Boolean, nullable=False, default=True),
+    UniqueConstraint("issuer_id", "template", "symbol", name="uq_series_issuer_template_symbol"),
+)
+
+fees = Table(
+    "fees",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuer_id", ForeignKey("issuers.id"), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("name", String(400), nullable=False),
+    Column("legal_basis", String(400), nullable=False),
+    Column("unit", String(40)),
+    Column("amount", DecimalText, nullable=False),
+    Column("per_unit", Boolean, nullable=False, default=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_to", Date),
+    UniqueConstraint("issuer_id", "code", "effective_from", name="uq_fees_issuer_code_from"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("full_name", String(200), nullable=False),
+    Column("role", String(10), nullable=False),  # cashier | finance | admin
+    Column("counter_id", ForeignKey("counters.id")),
+    Column("password_hash", String(200)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("issuer_id", ForeignKey("issuers.id"), nullable=False),
+    Column("series_id", ForeignKey("series.id"), nullable=False),
+    Column("template", String(5), nullable=False),
+    Column("series", String(6), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total", DecimalText, nullable=False),
+    Column("total_hundredths", BigInteger, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("lookup_code", String(12), nullable=False, unique=True),
+    Column("party_name", String(400)),
+    Column("party_tax_code", String(14)),
+    Column("issued_by", ForeignKey("users.id")),
+    Column("counter_id", ForeignKey("counters.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("xml", LargeBinary, nullable=False),
+    UniqueConstraint("series_id", "number", name="uq_documents_series_number"),
+    Index("ix_documents_issue_date", "issue_date"),
+    Index("ix_documents_party_tax_code", "party_tax_code"),
+)
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("series_id", ForeignKey("series.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("document_id", ForeignKey("documents.id")),
+    Column("number", Integer),
+    Column("issue_date", String(10)),
+    Column("total", String(40)),
+    Column("lookup_code", String(12)),
+    Column("document_sha256", String(64)),
+    Column("actor", String(80)),
+    Column("at", String(32), nullable=False),  # ISO 8601 UTC, hashed as written
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("series_id", "seq", name="uq_audit_entries_series_seq"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("state", String(10), nullable=False),  # in_flight | done
+    Column("status_code", Integer),
+    Column("content_type", String(100)),
+    Column("location", String(400)),
+    Column("response_body", LargeBinary),
+    Column("document_id", ForeignKey("documents.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("completed_at", UTCDateTime),
+    UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("users.id"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("payload", Text, nullable=False),  # the issue request as JSON
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("document_id", ForeignKey("documents.id")),
+)
