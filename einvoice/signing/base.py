@@ -4,17 +4,18 @@ A :class:`Signer` holds (or reaches) one RSA private key and the certificate tha
 computes what must be signed, asks the signer for an RSA signature over a SHA-256 digest, and assembles the XML
 signature itself, so a PKCS#12 file, a remote signing service or an HSM plug in without touching the document code.
 
-Exceptions, one tree (each carries a stable ``code``)::
+Exceptions, a branch of the project's tree (each carries a stable ``code``)::
 
-    SigningError
-    ├── CredentialError               the key or certificate cannot be loaded or used (file, password, key type)
-    ├── CertificateRefused            the certificate may not sign this document
-    │   ├── TaxCodeMismatch           its UID=MST: tax code is not the issuer's
-    │   └── CertificateNotValid       it is not yet valid, or has expired, at the signing time
-    ├── DocumentNotSignable           the bytes are not an unsigned document with one empty signer slot
-    └── RemoteSigningError            the remote signing service failed or answered nonsense
-        ├── RemoteSigningTimeout      no signature within the time allowed (network or approval)
-        └── RemoteSigningRejected     the key holder or the service refused to sign
+    EInvoiceError (einvoice.domain.errors)
+    └── SigningError
+        ├── CredentialError           the key or certificate cannot be loaded or used (file, password, key type)
+        ├── CertificateRefused        the certificate may not sign this document
+        │   ├── TaxCodeMismatch       its UID=MST: tax code is not the issuer's
+        │   └── CertificateNotValid   it is not yet valid, or has expired, at the signing time
+        ├── DocumentNotSignable       the bytes are not an unsigned document with one empty signer slot
+        └── RemoteSigningError        the remote signing service failed or answered nonsense
+            ├── RemoteSigningTimeout  no signature within the time allowed (network or approval)
+            └── RemoteSigningRejected the key holder or the service refused to sign
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from typing import Protocol, runtime_checkable
 
 from cryptography import x509
 
+from einvoice.domain.errors import EInvoiceError
+
 #: Length of the SHA-256 digests a signer signs.
 SHA256_DIGEST_SIZE = 32
 
 
-class SigningError(Exception):
+class SigningError(EInvoiceError):
     """Signing failed or was refused; ``code`` is stable, the message says why in English."""
 
     code = "SIGNING_FAILED"

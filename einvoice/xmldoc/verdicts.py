@@ -3,7 +3,8 @@ English and a Vietnamese message.
 
 Codes never change meaning; the messages may be reworded. ``SignatureReport.problems`` say why a signature is not
 valid; ``certificate_problems`` say why its certificate is not acceptable (validity at signing time, trust);
-``warnings`` never make anything invalid (SHA-1, short keys, a certificate that bends RFC 5280).
+``warnings`` never make anything invalid (SHA-1, short keys, a certificate that bends RFC 5280). Each reason is a
+:class:`~einvoice.domain.errors.Problem`, like every other problem einvoice reports.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import datetime
 
 from cryptography import x509
 from lxml import etree
+
+from einvoice.domain.errors import Problem
 
 #: code -> (English, Vietnamese)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -122,20 +125,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One reason, with a stable ``code`` and messages in English and Vietnamese."""
-
-    code: str
-    message: str
-    message_vi: str
-
-    @classmethod
-    def of(cls, code: str, detail: str | None = None) -> Problem:
-        """Return the problem ``code``, with ``detail`` appended to both messages when given."""
-        english, vietnamese = MESSAGES[code]
-        suffix = f": {detail}" if detail else ""
-        return cls(code, english + suffix, vietnamese + suffix)
+def problem(code: str, detail: str | None = None, *, path: str = "") -> Problem:
+    """Return the problem ``code`` (at ``path``), with ``detail`` appended to both messages when given."""
+    english, vietnamese = MESSAGES[code]
+    suffix = f": {detail}" if detail else ""
+    return Problem(code=code, path=path, message_vi=vietnamese + suffix, message_en=english + suffix)
 
 
 @dataclass(frozen=True)

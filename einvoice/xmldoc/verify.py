@@ -27,11 +27,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from lxml import etree
 
+from einvoice.domain.errors import Problem
 from einvoice.signing.certificates import subject_text, tax_code_of, validity_problem
 from einvoice.xmldoc import dsig
 from einvoice.xmldoc.certinfo import KeyInfoCertificates, TrustStore, certificates_in, key_value_matches
 from einvoice.xmldoc.safe import UnsafeXMLError, parse_untrusted
-from einvoice.xmldoc.verdicts import Problem, SignatureReport, VerificationReport
+from einvoice.xmldoc.verdicts import SignatureReport, VerificationReport, problem
 from einvoice.xmldoc.verify_engine import CANONICALIZATIONS, DIGESTS, SIGNATURE_METHODS, Refusal, run_signxml
 
 __all__ = ["Problem", "SignatureReport", "TrustStore", "VerificationReport", "verify_document"]
@@ -52,15 +53,15 @@ def verify_document(
     try:
         top = parse_untrusted(xml)
     except UnsafeXMLError as exc:
-        return VerificationReport(kind=None, problems=(Problem.of(exc.code, str(exc)),))
-    document, problem = _document_of(top)
+        return VerificationReport(kind=None, problems=(problem(exc.code, str(exc)),))
+    document, refusal = _document_of(top)
     if document is None:
-        return VerificationReport(kind=None, problems=(problem,) if problem else ())
+        return VerificationReport(kind=None, problems=(refusal,) if refusal else ())
     layout = dsig.LAYOUTS[str(document.tag)]
     problems: list[Problem] = []
     notes: list[Problem] = []
     if len(document.findall(layout.data)) != 1:
-        problems.append(Problem.of("SIGNED_DATA_AMBIGUOUS", f"{len(document.findall(layout.data))} × {layout.data}"))
+        problems.append(problem("SIGNED_DATA_AMBIGUOUS", f"{len(document.findall(layout.data))} × {layout.data}"))
     _classify_signatures(top, document, layout, problems, notes)
     context = _Context(top, document, layout, trust, allow_development)
     reports = []
@@ -70,9 +71,9 @@ def verify_document(
             continue
         reports.append(context.verify_slot(role, slots))
     if roles is None and not reports:
-        problems.append(Problem.of("UNSIGNED"))
+        problems.append(problem("UNSIGNED"))
     elif roles is None and reports[0].role != layout.issuer:
-        problems.append(Problem.of("ISSUER_SIGNATURE_MISSING", f"DSCKS/{layout.issuer} is empty"))
+        problems.append(problem("ISSUER_SIGNATURE_MISSING", f"DSCKS/{layout.issuer} is empty"))
     return VerificationReport(layout.kind, tuple(reports), tuple(problems), tuple(notes))
 
 
@@ -84,8 +85,8 @@ def _document_of(top: etree._Element) -> tuple[etree._Element | None, Problem | 
         if len(carried) == 1:
             return carried[0], None
         if len(carried) > 1:
-            return None, Problem.of("MULTIPLE_DOCUMENTS", f"{len(carried)} documents in TDiep/DLieu")
-    return None, Problem.of("NOT_A_DOCUMENT", f"root element {top.tag!r}")
+            return None, problem("MULTIPLE_DOCUMENTS", f"{len(carried)} documents in TDiep/DLieu")
+    return None, problem("NOT_A_DOCUMENT", f"root element {top.tag!r}")
 
 
 def _filled(slot: etree._Element) -> bool:
@@ -98,17 +99,17 @@ def _classify_signatures(
     """Flag signatures outside the slots: inside the document they are an error, elsewhere merely unchecked."""
     sections = [section for section in document.findall("DSCKS") if _filled(section)]
     if len(sections) > 1:  # an extra empty <DSCKS/> is a real-world quirk (GDT's 202); two filled ones are not
-        problems.append(Problem.of("UNEXPECTED_SIGNATURE", f"{len(sections)} DSCKS elements hold signatures"))
+        problems.append(problem("UNEXPECTED_SIGNATURE", f"{len(sections)} DSCKS elements hold signatures"))
     for signature in top.iter(dsig.ds("Signature")):
         slot = signature.getparent()
         section = slot.getparent() if slot is not None else None
         if section is not None and section.tag == "DSCKS" and section.getparent() is document:
             if slot is not None and slot.tag not in layout.roles:
-                notes.append(Problem.of("SIGNATURE_NOT_CHECKED", f"DSCKS/{slot.tag}"))
+                notes.append(problem("SIGNATURE_NOT_CHECKED", f"DSCKS/{slot.tag}"))
         elif document in signature.iterancestors():
-            problems.append(Problem.of("UNEXPECTED_SIGNATURE", _path(signature)))
+            problems.append(problem("UNEXPECTED_SIGNATURE", _path(signature)))
         else:
-            notes.append(Problem.of("SIGNATURE_NOT_CHECKED", _path(signature)))
+            notes.append(problem("SIGNATURE_NOT_CHECKED", _path(signature)))
 
 
 def _path(element: etree._Element) -> str:
@@ -143,7 +144,7 @@ class _Context:
         oddities = []
         for warning in caught:
             if issubclass(warning.category, (UserWarning, CryptographyDeprecationWarning)):
-                oddities.append(Problem.of("CERTIFICATE_NONSTANDARD", str(warning.message)))
+                oddities.append(problem("CERTIFICATE_NONSTANDARD", str(warning.message)))
             else:  # pragma: no cover - not ours to swallow
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
         unique = tuple(dict.fromkeys(oddities))
@@ -154,15 +155,15 @@ class _Context:
         stray_text = any((slot.text or "").strip() or any((c.tail or "").strip() for c in slot) for slot in slots)
         if len(slots) != 1 or len(children) != 1 or children[0].tag != dsig.ds("Signature") or stray_text:
             detail = f"{len(children)} elements in {len(slots)} × DSCKS/{role}"
-            return SignatureReport(role, problems=(Problem.of("MULTIPLE_SIGNATURES", detail),))
+            return SignatureReport(role, problems=(problem("MULTIPLE_SIGNATURES", detail),))
         signature = children[0]
         facts = _facts(signature)
         try:
             certificates = certificates_in(signature)
         except ValueError as exc:
-            return SignatureReport(role, problems=(Problem.of("CERTIFICATE_UNREADABLE", str(exc)),), **facts)
+            return SignatureReport(role, problems=(problem("CERTIFICATE_UNREADABLE", str(exc)),), **facts)
         if certificates is None:
-            return SignatureReport(role, problems=(Problem.of("CERTIFICATE_MISSING"),), **facts)
+            return SignatureReport(role, problems=(problem("CERTIFICATE_MISSING"),), **facts)
         facts.update(_certificate_facts(certificates))
         try:
             references = self._check_structure(role, signature, certificates)
@@ -176,35 +177,35 @@ class _Context:
     ) -> list[_Reference]:
         signed_info = signature.find(dsig.ds("SignedInfo"))
         if signed_info is None or signature.find(dsig.ds("SignatureValue")) is None:
-            raise Refusal(Problem.of("SIGNATURE_MALFORMED", "SignedInfo or SignatureValue missing"))
+            raise Refusal(problem("SIGNATURE_MALFORMED", "SignedInfo or SignatureValue missing"))
         method = signed_info.find(dsig.ds("SignatureMethod"))
         if method is None or method.get("Algorithm") not in {m.value for m in SIGNATURE_METHODS}:
-            raise Refusal(Problem.of("ALGORITHM_NOT_ALLOWED", f"SignatureMethod {_algorithm(method)}"))
+            raise Refusal(problem("ALGORITHM_NOT_ALLOWED", f"SignatureMethod {_algorithm(method)}"))
         c14n = signed_info.find(dsig.ds("CanonicalizationMethod"))
         if c14n is None or c14n.get("Algorithm") not in CANONICALIZATIONS:
-            raise Refusal(Problem.of("ALGORITHM_NOT_ALLOWED", f"CanonicalizationMethod {_algorithm(c14n)}"))
+            raise Refusal(problem("ALGORITHM_NOT_ALLOWED", f"CanonicalizationMethod {_algorithm(c14n)}"))
         if key_value_matches(signature, certificates.signing) is False:
-            raise Refusal(Problem.of("KEY_VALUE_MISMATCH"))
+            raise Refusal(problem("KEY_VALUE_MISMATCH"))
         expected = ("data", "object", "code") if role == dsig.AUTHORITY_ROLE else ("data", "object")
         elements = signed_info.findall(dsig.ds("Reference"))
         if len(elements) != len(expected):
-            raise Refusal(Problem.of("REFERENCE_COUNT", f"{len(elements)} references, {len(expected)} expected"))
+            raise Refusal(problem("REFERENCE_COUNT", f"{len(elements)} references, {len(expected)} expected"))
         references = [self._resolve(reference, signature) for reference in elements]
         if sorted(reference.kind for reference in references) != sorted(expected):
             kinds = ", ".join(f"{r.uri} -> {r.kind}" for r in references)
-            raise Refusal(Problem.of("REFERENCE_TARGET", kinds))
+            raise Refusal(problem("REFERENCE_TARGET", kinds))
         return references
 
     def _resolve(self, reference: etree._Element, signature: etree._Element) -> _Reference:
         uri = reference.get("URI") or ""
         if not uri.startswith("#") or "(" in uri:
-            raise Refusal(Problem.of("REFERENCE_TARGET", f"URI {uri!r} is not a same-document #Id"))
+            raise Refusal(problem("REFERENCE_TARGET", f"URI {uri!r} is not a same-document #Id"))
         for transform in reference.iterfind(f"{dsig.ds('Transforms')}/{dsig.ds('Transform')}"):
             if transform.get("Algorithm") not in _TRANSFORMS or len(transform):
-                raise Refusal(Problem.of("TRANSFORM_NOT_ALLOWED", f"{transform.get('Algorithm')} on {uri}"))
+                raise Refusal(problem("TRANSFORM_NOT_ALLOWED", f"{transform.get('Algorithm')} on {uri}"))
         digest = reference.find(dsig.ds("DigestMethod"))
         if digest is None or digest.get("Algorithm") not in {d.value for d in DIGESTS}:
-            raise Refusal(Problem.of("ALGORITHM_NOT_ALLOWED", f"DigestMethod {_algorithm(digest)} on {uri}"))
+            raise Refusal(problem("ALGORITHM_NOT_ALLOWED", f"DigestMethod {_algorithm(digest)} on {uri}"))
         targets = [
             el
             for el in self.top.iter()
@@ -212,9 +213,9 @@ class _Context:
             if str(name).rsplit("}", 1)[-1] in _ID_ATTRIBUTES and value == uri[1:]
         ]
         if not targets:
-            raise Refusal(Problem.of("REFERENCE_UNRESOLVED", uri))
+            raise Refusal(problem("REFERENCE_UNRESOLVED", uri))
         if len(targets) > 1:
-            raise Refusal(Problem.of("DUPLICATE_ID", f"{uri} names {len(targets)} elements"))
+            raise Refusal(problem("DUPLICATE_ID", f"{uri} names {len(targets)} elements"))
         target = targets[0]
         parent = target.getparent()
         if target.tag == self.layout.data and parent is self.document:
@@ -224,11 +225,11 @@ class _Context:
         elif target.tag == dsig.AUTHORITY_CODE and parent is self.document:
             kind = "code"
         elif target.tag == self.layout.data:
-            raise Refusal(Problem.of("SIGNED_ELEMENT_MISPLACED", f"{uri} is {_path(target)}"))
+            raise Refusal(problem("SIGNED_ELEMENT_MISPLACED", f"{uri} is {_path(target)}"))
         else:
             kind = f"other ({_path(target)})"
         if next(target.iter(etree.Comment), None) is not None:
-            raise Refusal(Problem.of("COMMENT_IN_SIGNED_DATA", f"inside {uri}"))
+            raise Refusal(problem("COMMENT_IN_SIGNED_DATA", f"inside {uri}"))
         return _Reference(uri, kind, target)
 
     def _report(
@@ -242,22 +243,22 @@ class _Context:
         signed = {reference.kind: result.signed_xml for reference, result in zip(references, results, strict=True)}
         data, properties = signed["data"], signed["object"]
         if data is None or data.tag != self.layout.data:
-            return SignatureReport(role, problems=(Problem.of("SIGNED_ELEMENT_MISPLACED", "signed data"),), **facts)
+            return SignatureReport(role, problems=(problem("SIGNED_ELEMENT_MISPLACED", "signed data"),), **facts)
         times = [
             el.text or "" for el in properties.iter() if isinstance(el.tag, str) and _local(el.tag) == "SigningTime"
         ]
         if len(times) != 1:
-            return SignatureReport(role, problems=(Problem.of("SIGNING_TIME_MISSING"),), signed_data=data, **facts)
+            return SignatureReport(role, problems=(problem("SIGNING_TIME_MISSING"),), signed_data=data, **facts)
         try:
             signing_time = dsig.parse_signing_time(times[0])
         except ValueError:
-            problem = Problem.of("SIGNING_TIME_MALFORMED", repr(times[0]))
-            return SignatureReport(role, problems=(problem,), signed_data=data, **facts)
+            malformed = problem("SIGNING_TIME_MALFORMED", repr(times[0]))
+            return SignatureReport(role, problems=(malformed,), signed_data=data, **facts)
         certificate_problems = []
         expiry = validity_problem(certificates.signing, signing_time)
         if expiry:
             certificate_problems.append(
-                Problem.of("CERTIFICATE_NOT_VALID_AT_SIGNING_TIME", f"the certificate is {expiry}")
+                problem("CERTIFICATE_NOT_VALID_AT_SIGNING_TIME", f"the certificate is {expiry}")
             )
         trusted = None
         if self.trust is not None:
@@ -266,12 +267,12 @@ class _Context:
             )
             trusted = refusal is None
             if refusal is not None:
-                certificate_problems.append(Problem.of(*refusal))
+                certificate_problems.append(problem(*refusal))
         notes = list(_warnings(facts, certificates))
         if role == self.layout.issuer:
             signed_tax_code = data.findtext(f"*/{self.layout.issuer}/MST")
             if facts["tax_code"] and signed_tax_code and signed_tax_code.strip() != facts["tax_code"]:
-                notes.append(Problem.of("TAX_CODE_DIFFERS", f"{facts['tax_code']} signs for {signed_tax_code}"))
+                notes.append(problem("TAX_CODE_DIFFERS", f"{facts['tax_code']} signs for {signed_tax_code}"))
         code = signed.get("code")
         return SignatureReport(
             role,
@@ -308,12 +309,12 @@ def _warnings(facts: dict[str, Any], certificates: KeyInfoCertificates) -> tuple
     notes = []
     algorithms = [facts.get("signature_algorithm") or "", *facts.get("digest_algorithms", ())]
     if any(algorithm.endswith(("#sha1", "#rsa-sha1")) for algorithm in algorithms):
-        notes.append(Problem.of("WEAK_ALGORITHM_SHA1"))
+        notes.append(problem("WEAK_ALGORITHM_SHA1"))
     key = certificates.signing.public_key()
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < _MIN_RSA_BITS:
-        notes.append(Problem.of("WEAK_KEY", f"{key.key_size} bits"))
+        notes.append(problem("WEAK_KEY", f"{key.key_size} bits"))
     if facts.get("tax_code") is None:
-        notes.append(Problem.of("TAX_CODE_MISSING"))
+        notes.append(problem("TAX_CODE_MISSING"))
     return tuple(notes)
 
 

@@ -14,9 +14,10 @@ from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, Signatur
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature, SignXMLException
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
+from einvoice.domain.errors import Problem
 from einvoice.xmldoc.certinfo import KeyInfoCertificates
 from einvoice.xmldoc.safe import parse_untrusted
-from einvoice.xmldoc.verdicts import Problem
+from einvoice.xmldoc.verdicts import problem
 
 SIGNATURE_METHODS = frozenset(
     {SignatureMethod.RSA_SHA1, SignatureMethod.RSA_SHA256, SignatureMethod.RSA_SHA384, SignatureMethod.RSA_SHA512}
@@ -29,7 +30,7 @@ class Refusal(Exception):
     """A signature is refused for ``problem``."""
 
     def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
+        super().__init__(problem.message_en)
         self.problem = problem
 
 
@@ -96,9 +97,9 @@ def run_signxml(top: etree._Element, slot: etree._Element, certificates: KeyInfo
             top, x509_cert=certificates.signing, expect_config=config, validate_schema=False, parser=_parser()
         )
     except InvalidDigest as exc:
-        raise Refusal(Problem.of("DIGEST_MISMATCH", str(exc))) from exc
+        raise Refusal(problem("DIGEST_MISMATCH", str(exc))) from exc
     except InvalidSignature as exc:
-        raise Refusal(Problem.of("SIGNATURE_INVALID")) from exc
+        raise Refusal(problem("SIGNATURE_INVALID")) from exc
     except (InvalidInput, SignXMLException, ValueError, etree.LxmlError) as exc:
-        raise Refusal(Problem.of("SIGNATURE_MALFORMED", str(exc))) from exc
+        raise Refusal(problem("SIGNATURE_MALFORMED", str(exc))) from exc
     return list(results) if isinstance(results, list) else [results]
