@@ -1,7 +1,75 @@
-"""Commands that build and validate documents."""
+"""Commands that build and validate documents, and print the rule catalogue."""
 
 from __future__ import annotations
 
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import IO
+
 import click
 
-COMMANDS: list[click.Command] = []
+from einvoice.domain.documents import Invoice
+from einvoice.domain.errors import InvalidDocumentError, Problem
+from einvoice.interchange import load_document
+from einvoice.xmldoc.build import build_invoice, build_receipt
+from einvoice.xmldoc.rules import RULES, catalogue_markdown
+from einvoice.xmldoc.validate import validate_document
+
+
+def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    for p in problems:
+        click.echo(f"{p.code}\t{p.path}\t{p.message_en}\t{p.message_vi}")
+
+
+@click.command("build")
+@click.argument("source", type=click.File("rb"))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the XML here.")
+def build_command(source: IO[bytes], output: Path | None) -> None:
+    """Turn a JSON document (kind invoice or receipt) into unsigned XML in the national format."""
+    try:
+        data = json.loads(source.read(), parse_float=Decimal)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"not valid JSON: {exc}") from exc
+    try:
+        document = load_document(data)
+    except InvalidDocumentError as exc:
+        _print_problems(exc.problems)
+        sys.exit(1)
+    xml = build_invoice(document) if isinstance(document, Invoice) else build_receipt(document)
+    problems = validate_document(xml)
+    if problems:
+        _print_problems(problems)
+        sys.exit(1)
+    if output is None:
+        sys.stdout.buffer.write(xml + b"\n")
+    else:
+        output.write_bytes(xml)
+
+
+@click.command("validate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate_command(path: Path) -> None:
+    """Validate an XML invoice or receipt: print every problem with its code and path; exit 1 if any."""
+    problems = validate_document(path.read_bytes())
+    if not problems:
+        click.echo("OK: no problems")
+        return
+    _print_problems(problems)
+    click.echo(f"{len(problems)} problem(s)", err=True)
+    sys.exit(1)
+
+
+@click.command("rules")
+@click.option("--markdown", is_flag=True, help="Print the catalogue as the Markdown of docs/validation-rules.md.")
+def rules_command(markdown: bool) -> None:
+    """Print the catalogue of business rules."""
+    if markdown:
+        click.echo(catalogue_markdown(), nl=False)
+        return
+    for r in RULES:
+        click.echo(f"{r.code}\t{r.applies_to.__name__}\t{r.title_en}")
+
+
+COMMANDS: list[click.Command] = [build_command, validate_command, rules_command]
