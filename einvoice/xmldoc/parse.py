@@ -69,6 +69,8 @@ class _Reader:
     def __init__(self, root: etree._Element) -> None:
         self.tree = root.getroottree()
         self.problems: list[Problem] = []
+        self._last: etree._Element | None = None
+        self._last_fields: dict[str, str | None] = {}
 
     def path(self, parent: etree._Element, tag: str = "") -> str:
         base = self.tree.getpath(parent)
@@ -80,8 +82,14 @@ class _Reader:
     def text(self, parent: etree._Element | None, tag: str) -> str | None:
         if parent is None:
             return None
-        node = parent.find(tag)
-        return None if node is None or node.text is None else node.text
+        if parent is not self._last:
+            # Values of one element are read one after another: index its children once (first of a tag wins).
+            self._last = parent
+            self._last_fields = {}
+            for child in parent:
+                if isinstance(child.tag, str):
+                    self._last_fields.setdefault(child.tag, child.text)
+        return self._last_fields.get(tag)
 
     def required(self, parent: etree._Element | None, tag: str) -> str:
         """Return the text of a mandatory element, or '' when absent: the XSD reports absences, not the reader."""
