@@ -33,10 +33,10 @@ class PdfCache:
         return self.root / key[:2] / f"{key}.pdf"
 
     def get(self, key: str) -> bytes | None:
-        """Return the PDF stored under ``key``, or ``None``."""
+        """Return the PDF stored under ``key``, or ``None`` when it is not there or cannot be read."""
         try:
             return self._path(key).read_bytes()
-        except FileNotFoundError:
+        except OSError:  # missing, or a broken cache folder: either way, render again
             return None
 
     def put(self, key: str, pdf: bytes) -> None:
