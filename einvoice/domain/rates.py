@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from einvoice.domain.money import round_money
+from einvoice.domain.money import exact, round_money
 
 _PERCENT_RATES = {"0%": Decimal(0), "5%": Decimal(5), "8%": Decimal(8), "10%": Decimal(10)}
 #: Rates that carry no percentage: not subject to VAT, not declared, financial-leasing pass-through.
@@ -46,7 +46,8 @@ class VatRate:
         """Return the VAT on a rate group's net amount, rounded once (rounding point 2)."""
         if self.percent is None:
             return round_money(Decimal(0), currency)
-        return round_money(net_amount * self.percent / 100, currency)
+        with exact():
+            return round_money(net_amount * self.percent / 100, currency)
 
     def __str__(self) -> str:
         return self.code

@@ -12,7 +12,7 @@ Promotion lines (``TChat`` 2) and notes (``TChat`` 4) never count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -27,7 +27,7 @@ from einvoice.domain.documents import (
     Receipt,
     RelatedDocument,
 )
-from einvoice.domain.money import VND, round_money
+from einvoice.domain.money import VND, exact, round_money
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.rates import VatRate
 from einvoice.domain.series import INVOICE_TITLES, RECEIPT_TITLE, SALES_INVOICE
@@ -37,7 +37,8 @@ from einvoice.domain.words import amount_in_words
 
 def line_amount(quantity: Decimal, unit_price: Decimal, discount: Decimal | None, currency: str) -> Decimal:
     """Return quantity × unit price − discount, rounded once (rounding point 1)."""
-    return round_money(quantity * unit_price - (discount or Decimal(0)), currency)
+    with exact():
+        return round_money(quantity * unit_price - (discount or Decimal(0)), currency)
 
 
 def goods_line(
@@ -54,7 +55,8 @@ def goods_line(
 ) -> InvoiceLine:
     """Make a goods or service line; a discount given only as a rate is turned into an amount, rounded once."""
     if discount_amount is None and discount_rate is not None:
-        discount_amount = round_money(quantity * unit_price * discount_rate / 100, currency)
+        with exact():
+            discount_amount = round_money(quantity * unit_price * discount_rate / 100, currency)
     return InvoiceLine(
         nature=LineNature.GOODS,
         name=clean(name),
@@ -111,6 +113,13 @@ def compute_invoice_totals(
     def words(amount: Decimal) -> str:
         return amount_in_words(amount, currency) if with_words else ""
 
+    with exact():
+        return _totals(lines, template, currency, words)
+
+
+def _totals(
+    lines: Sequence[InvoiceLine], template: str, currency: str, words: Callable[[Decimal], str]
+) -> InvoiceTotals:
     goods = Decimal(0)
     discounts = Decimal(0)
     nets: dict[str, tuple[VatRate, Decimal]] = {}
@@ -190,12 +199,17 @@ def fee_line(
     return FeeLine(
         name=clean(name),
         unit_price=unit_price,
-        amount=round_money(quantity * unit_price, currency),
+        amount=_fee_amount(quantity, unit_price, currency),
         quantity=quantity,
         code=clean_optional(code),
         legal_basis=clean_optional(legal_basis),
         unit=clean_optional(unit),
     )
+
+
+def _fee_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> Decimal:
+    with exact():
+        return round_money(quantity * unit_price, currency)
 
 
 def make_receipt(
@@ -219,7 +233,8 @@ def make_receipt(
     numbered = tuple(
         fee if fee.line_no is not None else replace(fee, line_no=index) for index, fee in enumerate(fees, start=1)
     )
-    total = sum((fee.amount for fee in numbered), Decimal(0))
+    with exact():
+        total = sum((fee.amount for fee in numbered), Decimal(0))
     return Receipt(
         template=template,
         series=series,

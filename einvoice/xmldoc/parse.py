@@ -27,7 +27,7 @@ from einvoice.domain.documents import (
     RelatedDocument,
 )
 from einvoice.domain.errors import InvalidDocumentError, Problem, UnsafeInputError
-from einvoice.domain.money import VND
+from einvoice.domain.money import VND, fits_format
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.rates import UnknownRateError, VatRate
 from einvoice.xmldoc import formats
@@ -109,6 +109,14 @@ class _Reader:
                 self.path(parent, tag),
                 f"Giá trị '{raw}' không phải là số.",
                 f"'{raw}' is not a number",
+            )
+            return None
+        if not fits_format(value):
+            self.problem(
+                "XML_NUMBER_RANGE",
+                self.path(parent, tag),
+                f"Số '{raw}' vượt quá 21 chữ số hoặc 6 chữ số thập phân.",
+                f"'{raw}' has more than 21 digits or 6 decimals",
             )
             return None
         return value

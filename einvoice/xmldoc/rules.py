@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from einvoice.domain.documents import Invoice, LineNature, Receipt
 from einvoice.domain.errors import Problem
-from einvoice.domain.money import VND, format_decimal, is_rounded, round_money
+from einvoice.domain.money import VND, exact, format_decimal, is_rounded, round_money
 from einvoice.domain.series import (
     RECEIPT_TEMPLATES,
     SALES_INVOICE,
@@ -277,7 +277,8 @@ def _fee_amounts(doc: Document) -> Iterator[Finding]:
     if not isinstance(doc, Receipt):
         return
     for i, fee in enumerate(doc.fees, start=1):
-        expected = round_money(fee.quantity * fee.unit_price, doc.currency)
+        with exact():
+            expected = round_money(fee.quantity * fee.unit_price, doc.currency)
         if fee.amount != expected:
             yield (
                 f"{_RCT}/NDBLai/DSPhi/LPhi[{i}]/TPhi",
@@ -290,7 +291,8 @@ def _fee_amounts(doc: Document) -> Iterator[Finding]:
 def _receipt_total(doc: Document) -> Iterator[Finding]:
     if not isinstance(doc, Receipt):
         return
-    expected = sum((fee.amount for fee in doc.fees), Decimal(0))
+    with exact():
+        expected = sum((fee.amount for fee in doc.fees), Decimal(0))
     if doc.total != expected:
         yield (
             f"{_RCT}/NDBLai/TToan/TgTTTBSo",
