@@ -73,12 +73,14 @@ def signer(stem: str) -> Pkcs12Signer:
     return Pkcs12Signer.from_password_file(CERTS / f"{stem}.p12", CERTS / f"{stem}.password")
 
 
-def crafted(unsigned: bytes, key_holder: Pkcs12Signer, uris: list[str]) -> bytes:
-    """Return ``unsigned`` signed by a *real* key but over the references ``uris``: valid crypto, wrong shape."""
+def crafted(unsigned: bytes, key_holder: Pkcs12Signer, uris: list[str], *, role: str = "NBan") -> bytes:
+    """Return ``unsigned`` signed in ``DSCKS/<role>`` by a real key over the references ``uris`` (any shape)."""
     root = parse_untrusted(unsigned)
-    signing_object = sign._standalone("Object", Id="SigningTime-NBan")
+    signing_object = sign._standalone("Object", Id=f"SigningTime-{role}")
     properties = etree.SubElement(
-        etree.SubElement(signing_object, dsig.ds("SignatureProperties")), dsig.ds("SignatureProperty"), Target="#NBan"
+        etree.SubElement(signing_object, dsig.ds("SignatureProperties")),
+        dsig.ds("SignatureProperty"),
+        Target=f"#{role}",
     )
     etree.SubElement(properties, dsig.ds("SigningTime")).text = dsig.format_signing_time(SIGNING_TIME)
     object_c14n = sign._c14n(signing_object)
@@ -86,7 +88,7 @@ def crafted(unsigned: bytes, key_holder: Pkcs12Signer, uris: list[str]) -> bytes
     etree.SubElement(signed_info, dsig.ds("CanonicalizationMethod"), Algorithm=dsig.C14N)
     etree.SubElement(signed_info, dsig.ds("SignatureMethod"), Algorithm=dsig.RSA_SHA256)
     for uri in uris:
-        if uri == "#SigningTime-NBan":
+        if uri == f"#SigningTime-{role}":
             digest = hashlib.sha256(object_c14n).digest()
             sign._reference(signed_info, uri, digest, kind=dsig.SIGNATURE_PROPERTIES_TYPE)
         else:
@@ -102,7 +104,7 @@ def crafted(unsigned: bytes, key_holder: Pkcs12Signer, uris: list[str]) -> bytes
     etree.SubElement(x509_data, dsig.ds("X509Certificate")).text = base64.b64encode(der).decode()
     signature = b"".join(
         (
-            f'<Signature xmlns="{dsig.DS}" Id="NBan">'.encode(),
+            f'<Signature xmlns="{dsig.DS}" Id="{role}">'.encode(),
             sign._without_namespace(signed_info_c14n, "SignedInfo"),
             b"<SignatureValue>" + base64.b64encode(value) + b"</SignatureValue>",
             sign._without_namespace(sign._c14n(key_info), "KeyInfo"),
@@ -110,7 +112,7 @@ def crafted(unsigned: bytes, key_holder: Pkcs12Signer, uris: list[str]) -> bytes
             b"</Signature>",
         )
     )
-    return sign._splice(unsigned, "NBan", signature)
+    return sign._splice(unsigned, role, signature)
 
 
 def once(data: bytes, old: bytes, new: bytes) -> bytes:
@@ -208,6 +210,9 @@ def main() -> None:
         receipt, signer("TEST-ONLY-collector"), signing_time=SIGNING_TIME, expected_tax_code="0109999999"
     )
     (SAMPLES / "receipt-10.2-signed.xml").write_bytes(receipt_signed)
+    with_buyer_slot = once(genuine, b"</NBan></DSCKS>", b"</NBan><NMua/></DSCKS>")
+    buyer_too = crafted(with_buyer_slot, signer("TEST-ONLY-other"), ["#DLHDon", "#SigningTime-NMua"], role="NMua")
+    (SAMPLES / "invoice-10.1-signed-by-seller-and-buyer.xml").write_bytes(buyer_too)
     ATTACKS.mkdir(exist_ok=True)
     for stale in ATTACKS.glob("*.xml"):
         stale.unlink()

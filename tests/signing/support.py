@@ -16,6 +16,8 @@ from einvoice.signing.pkcs12 import Pkcs12Signer
 
 HERE = Path(__file__).resolve().parent
 CERTS, SAMPLES, ATTACKS = HERE / "certs", HERE / "samples", HERE / "attacks"
+#: The 15 real signed documents beside the repository (skipped when ../shared is absent).
+REAL_XML = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real-xml"
 ROOT_PEM = CERTS / "TEST-ONLY-root-ca.pem"
 #: The signing time of the committed samples (09:15:02 in Hà Nội).
 SIGNING_TIME = datetime(2025, 11, 20, 2, 15, 2, tzinfo=UTC)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from signing.support import REAL_XML as REAL
 
 from einvoice.xmldoc.verify import verify_document
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-REAL = SHARED / "fixtures" / "real-xml"
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/fixtures/real-xml is not present")
 
 #: file -> {role: verdict} as xmlsec1 gave it in SOURCES.md ("ok"), or "digest" (reformatted), or "unsigned".
