@@ -57,9 +57,11 @@ def test_text_has_parties_amounts_and_words_with_diacritics(sample_pdf: bytes, t
     for expected in (
         "HÓA ĐƠN GIÁ TRỊ GIA TĂNG",
         "Ngày 20 tháng 11 năm 2025",
-        "CÔNG TY TNHH ABC",
+        "Đơn vị bán hàng: CÔNG TY TNHH ABC",
+        "Mã số thuế: 0101234567 – Điện thoại: 02438000000",
         "Số 1 Phố Huế, Phường Hai Bà Trưng, Hà Nội",
-        "CÔNG TY CỔ PHẦN XYZ",
+        "Tên đơn vị: CÔNG TY CỔ PHẦN XYZ",
+        "Mã số thuế: 0309876543",
         "12 Nguyễn Huệ, Phường Sài Gòn, TP. Hồ Chí Minh",
         "Máy in laser đen trắng Chiếc 2 4.500.000 9.000.000 10%",
         "Giấy in A4 Double A Ram 20 85.000 1.700.000 5%",
@@ -74,12 +76,12 @@ def test_text_has_parties_amounts_and_words_with_diacritics(sample_pdf: bytes, t
 
 
 def test_template_series_and_number_sit_at_the_top_right(sample_pdf: bytes, tmp_path: Path) -> None:
-    """The first lines carry the seller on the left and template, series and number on the right."""
-    top = pdf_text(sample_pdf, tmp_path).splitlines()[:3]
-    assert top[0].startswith("CÔNG TY TNHH ABC")
-    assert top[0].rstrip().endswith("Mẫu số: 1")
-    assert top[1].rstrip().endswith("Ký hiệu: C25TAA")
-    assert top[2].rstrip().endswith("Số: 123")
+    """Template, series and number are the right end of the first lines, right of the title."""
+    top = pdf_text(sample_pdf, tmp_path).splitlines()[:4]
+    title = next(line for line in top if "HÓA ĐƠN GIÁ TRỊ GIA TĂNG" in line)
+    for label in ("Mẫu số: 1", "Ký hiệu: C25TAA", "Số: 123"):
+        line = next(line for line in top if line.rstrip().endswith(label))
+        assert line.rindex(label) > title.rindex("TĂNG")
 
 
 def test_signature_block_names_signer_time_and_authority_code(sample_pdf: bytes, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ def test_receipt_text_is_complete_with_diacritics(receipt_xml: bytes, layout: La
     for expected in (
         "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ AN KHÁNH",
         "Mã số thuế: 0109999999 – Mã ĐVQHNS: 1234567",
-        "Địa chỉ: Xã An Khánh, Thành phố Hà Nội",
+        "Địa chỉ: Xã An Khánh, Thành phố Hà Nội – Điện thoại: 0240000000",
         "BIÊN LAI THU PHÍ, LỆ PHÍ",
         "Mẫu số: EBL01 – Ký hiệu: 25T – Số: 1",
         "Người nộp: Trần Thị Bích",
@@ -47,8 +47,7 @@ def test_receipt_text_is_complete_with_diacritics(receipt_xml: bytes, layout: La
         "Tổng cộng (VND)",
         "468.000",
         "Số tiền viết bằng chữ: Bốn trăm sáu mươi tám nghìn đồng",
-        "Hình thức thanh toán: Tiền mặt",
-        "Người thu tiền: Lê Văn Cường",
+        "Hình thức thanh toán: Tiền mặt – Người thu tiền: Lê Văn Cường",
         "Ký bởi: TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ AN KHÁNH",
         "Mã tra cứu: Q4XZ-8B1M-N2PK",
     ):
