@@ -178,3 +178,47 @@ def world(engine: Engine) -> dict[str, Any]:
         "users": people,
         "cashier": Actor(cashier["id"], cashier["username"], "cashier", counter["id"], cashier["full_name"]),
     }
+
+
+@pytest.fixture
+def api_app(engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Clock, tmp_path: Path) -> Iterator[Flask]:
+    """Return an app on the test database (with the world in it), the test toolchain and the hand-moved clock."""
+    from einvoice.web.runtime import dispose
+
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "DATA_DIR": tmp_path / "data",
+        "TOOLCHAIN": tools,
+        "CLOCK": clock,
+    }
+    app = create_app(config)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def api(api_app: Flask) -> FlaskClient:
+    """Return a test client of the API app."""
+    return api_app.test_client()
+
+
+@pytest.fixture
+def tokens(engine: Engine, world: dict[str, Any]) -> dict[str, str]:
+    """Return an API token for each role of the world's users."""
+    from einvoice.services.accounts import create_token
+
+    return {role: create_token(engine, user["id"], f"test {role}")[0] for role, user in world["users"].items()}
+
+
+@pytest.fixture
+def auth(tokens: dict[str, str]) -> Any:
+    """Return ``auth(role, key=None)``: the headers of a request by that role (with an Idempotency-Key if given)."""
+
+    def headers(role: str, key: str | None = None) -> dict[str, str]:
+        found = {"Authorization": f"Bearer {tokens[role]}"} if role != "anonymous" else {}
+        if key is not None:
+            found["Idempotency-Key"] = key
+        return found
+
+    return headers

@@ -191,42 +191,8 @@ def _issue_once(
 
     issuer = conn.execute(select(issuers).where(issuers.c.id == row["issuer_id"])).mappings().one()
     lookup_code = new_lookup_code()
-    document: Invoice | Receipt
-    if isinstance(request, ReceiptRequest):
-        lines = request.lines + _catalogue_lines(conn, row["issuer_id"], request.fees, issue_date)
-        document = make_receipt(
-            template=row["template"],
-            series=row["symbol"],
-            issue_date=issue_date,
-            collector=issuer_seller(issuer),
-            payer=request.payer,
-            fees=lines,
-            number=number,
-            payment_method=request.payment_method,
-            provider_tax_code=issuer["provider_tax_code"] or issuer["tax_code"],
-            dossier_code=request.dossier_code,
-            cashier_name=actor.full_name,
-            lookup_code=lookup_code,
-        )
-        xml = build_receipt(document)
-        total, currency, party = document.total, document.currency, document.payer
-    else:
-        document = make_invoice(
-            template=row["template"],
-            series=row["symbol"],
-            issue_date=issue_date,
-            seller=issuer_seller(issuer),
-            buyer=request.buyer,
-            lines=request.lines,
-            provider_tax_code=issuer["provider_tax_code"] or issuer["tax_code"],
-            number=number,
-            currency=request.currency,
-            exchange_rate=request.exchange_rate,
-            payment_method=request.payment_method,
-            lookup_code=lookup_code,
-        )
-        xml = build_invoice(document)
-        total, currency, party = document.totals.total_payable, document.currency, document.buyer
+    composed = compose(conn, request, row, issuer, actor, issue_date, number, lookup_code)
+    xml, total, currency, party = composed.xml, composed.total, composed.currency, composed.party
     problems = tools.validate(xml)
     if problems:
         raise InvalidDocumentError(problems)
@@ -268,6 +234,75 @@ def _issue_once(
     if hooks.before_commit is not None:
         hooks.before_commit(conn, issued)
     return issued
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """A built, unsigned document and what the documents table records about it."""
+
+    xml: bytes
+    total: Decimal
+    currency: str
+    party: Buyer
+
+
+def compose(
+    conn: Connection,
+    request: IssueRequest,
+    row: RowMapping,
+    issuer: RowMapping,
+    actor: Actor,
+    issue_date: date,
+    number: int | None,
+    lookup_code: str | None,
+) -> Composed:
+    """Build the unsigned XML of the document ``request`` describes, in series ``row`` of ``issuer``."""
+    document: Invoice | Receipt
+    if isinstance(request, ReceiptRequest):
+        lines = request.lines + _catalogue_lines(conn, row["issuer_id"], request.fees, issue_date)
+        document = make_receipt(
+            template=row["template"],
+            series=row["symbol"],
+            issue_date=issue_date,
+            collector=issuer_seller(issuer),
+            payer=request.payer,
+            fees=lines,
+            number=number,
+            payment_method=request.payment_method,
+            provider_tax_code=issuer["provider_tax_code"] or issuer["tax_code"],
+            dossier_code=request.dossier_code,
+            cashier_name=actor.full_name,
+            lookup_code=lookup_code,
+        )
+        xml = build_receipt(document)
+        return Composed(xml, document.total, document.currency, document.payer)
+    document = make_invoice(
+        template=row["template"],
+        series=row["symbol"],
+        issue_date=issue_date,
+        seller=issuer_seller(issuer),
+        buyer=request.buyer,
+        lines=request.lines,
+        provider_tax_code=issuer["provider_tax_code"] or issuer["tax_code"],
+        number=number,
+        currency=request.currency,
+        exchange_rate=request.exchange_rate,
+        payment_method=request.payment_method,
+        lookup_code=lookup_code,
+    )
+    xml = build_invoice(document)
+    return Composed(xml, document.totals.total_payable, document.currency, document.buyer)
+
+
+def preview_document(engine: Engine, request: IssueRequest, *, actor: Actor, now: Now) -> bytes:
+    """Return the unsigned XML the request would issue today, without a number or lookup code; store nothing."""
+    kind = "receipt" if isinstance(request, ReceiptRequest) else "invoice"
+    with engine.connect() as conn:
+        row = conn.execute(select(series).where(series.c.id == request.series_id)).mappings().first()
+        _check_series(row, kind, actor)
+        assert row is not None
+        issuer = conn.execute(select(issuers).where(issuers.c.id == row["issuer_id"])).mappings().one()
+        return compose(conn, request, row, issuer, actor, local_date(now()), None, None).xml
 
 
 def _check_series(row: RowMapping | None, kind: str, actor: Actor) -> None:

@@ -3,6 +3,10 @@
 Configuration is read in three layers, each overriding the one before: the defaults below, then
 ``EINVOICE_*`` environment variables (``EINVOICE_DATA_DIR`` sets ``DATA_DIR``; values that parse as
 JSON become numbers or booleans), then the mapping the caller passes (tests pass theirs).
+
+Settings of the issuing service: ``DATABASE_URL`` (``EINVOICE_DATABASE_URL``; default the SQLite file under
+``DATA_DIR``), ``SECRET_KEY`` (signs session cookies; production refuses the development one), ``TRUST_DIR`` (root
+certificates trusted when verifying uploads). Tests may pass ``CLOCK`` (a ``now`` callable) and ``TOOLCHAIN``.
 """
 
 from __future__ import annotations
@@ -12,14 +16,26 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from flask.wrappers import Response
 
 import einvoice
 from einvoice.cli import main as cli_main
+from einvoice.web import auth, errors
+from einvoice.web import logging as request_logging
+from einvoice.web.runtime import DEV_SECRET_KEY
 
-#: The values ``ENV`` may take. Production will refuse development secrets once there are secrets.
+#: The values ``ENV`` may take. Production refuses development secrets (see ``einvoice.web.runtime``).
 ENVIRONMENTS = ("development", "production")
 
 _SOURCE_ROOT = Path(einvoice.__file__).resolve().parent.parent
+
+#: Sent with every answer, the public pages' included.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
 
 
 def default_data_dir() -> Path:
@@ -38,7 +54,13 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the einvoice web app, configured from defaults, then environment, then ``config``."""
     # No static folder yet: assets come with the pages that need them, from the shipped templates.
     app = Flask(__name__, static_folder=None)
-    app.config.update(ENV="development", DATA_DIR=default_data_dir())
+    app.config.update(
+        ENV="development",
+        DATA_DIR=default_data_dir(),
+        SECRET_KEY=DEV_SECRET_KEY,
+        DATABASE_URL=None,
+        MAX_CONTENT_LENGTH=6 * 1024 * 1024,
+    )
     app.config.from_prefixed_env("EINVOICE")
     if config is not None:
         app.config.update(config)
@@ -50,9 +72,24 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.config["DATA_DIR"] = data_dir
     app.instance_path = str(data_dir)
 
+    request_logging.init_app(app)
+    auth.init_app(app)
+    from einvoice.web import api, startup
+
+    api.init_app(app)
+    errors.init_app(app)  # after the API: its handlers replace flask-smorest's
+    app.after_request(security_headers)
     app.add_url_rule("/healthz", view_func=healthz)
     app.cli.add_command(cli_main, name="einvoice")
+    app.cli.add_command(startup.prepare_command)
     return app
+
+
+def security_headers(response: Response) -> Response:
+    """Add the security headers to every answer."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def healthz() -> dict[str, str]:

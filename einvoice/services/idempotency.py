@@ -1,0 +1,148 @@
+"""Idempotency keys: a creating request runs once per (user, key); every retry gets the stored answer.
+
+:func:`reserve` records the key as *in flight* in a short transaction of its own, so a concurrent duplicate sees it
+at once (→ 409). The answer is stored by :func:`complete` — for issuing, inside the issuing transaction itself, so the
+document and its answer commit together and a client that timed out can always learn the outcome. A key whose
+request failed unexpectedly is released; one left in flight by a crashed worker is taken over after
+:data:`STALE_AFTER`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from einvoice.services.errors import ConflictError, problem
+from einvoice.storage.engine import is_busy, write_engine
+from einvoice.storage.schema import idempotency_keys
+
+STALE_AFTER = timedelta(minutes=5)
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """An answer given before, to give again byte for byte."""
+
+    status_code: int
+    content_type: str
+    location: str | None
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A key this request now holds; complete or release it."""
+
+    id: int
+
+
+def request_hash(method: str, path: str, body: bytes) -> str:
+    """Return the fingerprint a key's request is compared by."""
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+def reserve(engine: Engine, user_id: int, key: str, fingerprint: str) -> Reservation | StoredResponse:
+    """Hold ``key`` for this request, or return the stored answer; raise on a different body or a request in flight."""
+    for attempt in range(20):
+        try:
+            with write_engine(engine).begin() as conn:
+                return _reserve(conn, user_id, key, fingerprint)
+        except OperationalError as error:
+            if not is_busy(error) or attempt == 19:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+        except IntegrityError:
+            continue  # a concurrent request inserted the key between our read and our insert: read it again
+    raise ConflictError("the idempotency key is in use")
+
+
+def _reserve(conn: Connection, user_id: int, key: str, fingerprint: str) -> Reservation | StoredResponse:
+    now = datetime.now(UTC)
+    row = (
+        conn.execute(
+            select(idempotency_keys).where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        values = {"user_id": user_id, "key": key, "request_hash": fingerprint, "state": "in_flight", "created_at": now}
+        new_id = conn.execute(idempotency_keys.insert().values(**values).returning(idempotency_keys.c.id)).scalar_one()
+        return Reservation(new_id)
+    if row["request_hash"] != fingerprint:
+        raise problem(
+            "idempotency_key_reused",
+            "Idempotency-Key",
+            "Khóa Idempotency-Key đã dùng cho một yêu cầu khác",
+            "this Idempotency-Key was used with a different request",
+        )
+    if row["state"] == "done":
+        return StoredResponse(row["status_code"], row["content_type"], row["location"], row["response_body"])
+    if now - row["created_at"] < STALE_AFTER:
+        raise ConflictError("a request with this Idempotency-Key is still in flight")
+    conn.execute(update(idempotency_keys).where(idempotency_keys.c.id == row["id"]).values(created_at=now))
+    return Reservation(row["id"])
+
+
+def complete(conn: Connection, reservation: Reservation, answer: StoredResponse, document_id: int | None) -> None:
+    """Store the answer of the request holding ``reservation`` (inside the caller's transaction)."""
+    conn.execute(
+        update(idempotency_keys)
+        .where(idempotency_keys.c.id == reservation.id)
+        .values(
+            state="done",
+            status_code=answer.status_code,
+            content_type=answer.content_type,
+            location=answer.location,
+            response_body=answer.body,
+            document_id=document_id,
+            completed_at=datetime.now(UTC),
+        )
+    )
+
+
+def complete_now(engine: Engine, reservation: Reservation, answer: StoredResponse) -> None:
+    """Store the answer in a transaction of its own."""
+    with write_engine(engine).begin() as conn:
+        complete(conn, reservation, answer, None)
+
+
+def outcome_if_done(engine: Engine, reservation: Reservation) -> StoredResponse | None:
+    """Return the answer stored for ``reservation``, or ``None`` while it is not done."""
+    with engine.connect() as conn:
+        row = conn.execute(select(idempotency_keys).where(idempotency_keys.c.id == reservation.id)).mappings().first()
+    if row is None or row["state"] != "done":
+        return None
+    return StoredResponse(row["status_code"], row["content_type"], row["location"], row["response_body"])
+
+
+def release(engine: Engine, reservation: Reservation) -> None:
+    """Forget a key whose request failed unexpectedly, so that a retry runs it again."""
+    with write_engine(engine).begin() as conn:
+        conn.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.id == reservation.id, idempotency_keys.c.state != "done")
+        )
+
+
+def outcome(engine: Engine, user_id: int, key: str) -> StoredResponse | None:
+    """Return the stored answer for a key of this user; ``None`` if unknown; raise if still in flight."""
+    with engine.connect() as conn:
+        row = (
+            conn.execute(
+                select(idempotency_keys).where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        return None
+    if row["state"] != "done":
+        raise ConflictError("a request with this Idempotency-Key is still in flight")
+    return StoredResponse(row["status_code"], row["content_type"], row["location"], row["response_body"])

@@ -1,0 +1,99 @@
+"""Reading documents: one by id (metadata or the stored XML), and search with filters and paging.
+
+Cashiers see the documents they issued; finance and admin see all. A document a caller may not see is reported as
+not found, so ids do not leak which documents exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, Select, func, select
+
+from einvoice.services.errors import NotFoundError
+from einvoice.services.issuing import Actor
+from einvoice.storage.schema import documents
+
+#: Every column but the XML itself.
+META_COLUMNS = [column for column in documents.c if column.name not in ("xml", "total_hundredths")]
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilter:
+    """Search criteria; ``None`` means "any"."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    kind: str | None = None
+    series_id: int | None = None
+    counter_id: int | None = None
+    state: str | None = None
+    party_name: str | None = None
+    tax_code: str | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+
+
+def _visible(query: Select[Any], actor: Actor) -> Select[Any]:
+    if actor.role == "cashier":
+        return query.where(documents.c.issued_by == actor.user_id)
+    return query
+
+
+def get_document(engine: Engine, document_id: int, actor: Actor) -> dict[str, Any]:
+    """Return a document's metadata."""
+    query = _visible(select(*META_COLUMNS).where(documents.c.id == document_id), actor)
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFoundError(f"no document {document_id}")
+    return dict(row)
+
+
+def get_document_xml(engine: Engine, document_id: int, actor: Actor) -> bytes:
+    """Return the signed XML exactly as issued."""
+    query = _visible(select(documents.c.xml).where(documents.c.id == document_id), actor)
+    with engine.connect() as conn:
+        xml: bytes | None = conn.execute(query).scalar_one_or_none()
+    if xml is None:
+        raise NotFoundError(f"no document {document_id}")
+    return bytes(xml)
+
+
+def search_documents(
+    engine: Engine, criteria: DocumentFilter, actor: Actor, *, page: int = 1, per_page: int = 20
+) -> tuple[list[dict[str, Any]], int]:
+    """Return one page of matching documents, newest first, and how many match in all."""
+    conditions = []
+    c = documents.c
+    if criteria.date_from is not None:
+        conditions.append(c.issue_date >= criteria.date_from)
+    if criteria.date_to is not None:
+        conditions.append(c.issue_date <= criteria.date_to)
+    for column, value in (
+        (c.kind, criteria.kind),
+        (c.series_id, criteria.series_id),
+        (c.counter_id, criteria.counter_id),
+        (c.state, criteria.state),
+        (c.party_tax_code, criteria.tax_code),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if criteria.party_name:
+        pattern = "%" + criteria.party_name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(func.lower(c.party_name).like(pattern, escape="\\"))
+    if criteria.amount_min is not None:
+        conditions.append(c.total_hundredths >= int(criteria.amount_min * 100))
+    if criteria.amount_max is not None:
+        conditions.append(c.total_hundredths <= int(criteria.amount_max * 100))
+    per_page = max(1, min(per_page, MAX_PAGE_SIZE))
+    page = max(1, page)
+    base = _visible(select(*META_COLUMNS).where(*conditions), actor)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        rows = conn.execute(base.order_by(c.id.desc()).limit(per_page).offset((page - 1) * per_page)).mappings()
+        return [dict(row) for row in rows], total

@@ -1,0 +1,127 @@
+# mypy: disable-error-code="untyped-decorator"
+# flask-smorest ships no type information, so each of its decorators would count as untyped.
+"""Issuing and reading documents: ``/receipts``, ``/invoices``, ``/documents``, ``/idempotency-keys``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from sqlalchemy.engine import Connection
+
+from einvoice.services import idempotency, queries
+from einvoice.services.drafts import mark_issued
+from einvoice.services.errors import NotFoundError
+from einvoice.services.issuing import IssuedDocument, IssueHooks, IssueRequest, issue_document
+from einvoice.web.api import IDEMPOTENCY_HEADER, PREFIX, Blueprint
+from einvoice.web.api.idempotent import idempotent, json_answer, replay, store_in
+from einvoice.web.api.schemas import (
+    DocumentOut,
+    DocumentPage,
+    DocumentQuery,
+    InvoiceIn,
+    ReceiptIn,
+    invoice_request,
+    receipt_request,
+)
+from einvoice.web.auth import current_actor, roles
+from einvoice.web.runtime import runtime
+
+blp = Blueprint("documents", __name__, url_prefix=PREFIX, description="Issue, read and search documents")
+READERS = ("cashier", "finance", "admin")
+
+
+def issue_and_answer(request: IssueRequest, *, draft_id: int | None = None) -> Response:
+    """Issue ``request``; the 201 answer is stored with the document, in the same transaction."""
+    rt = runtime()
+    answers = []
+
+    def before_commit(conn: Connection, issued: IssuedDocument) -> None:
+        if draft_id is not None:
+            mark_issued(conn, draft_id, issued.id)
+        answer = json_answer(201, DocumentOut().dump(_row(issued)), _url(issued.id))
+        store_in(conn, answer, issued.id)
+        answers.append(answer)
+
+    hooks = IssueHooks(before_commit=before_commit)
+    issue_document(rt.engine, request, actor=current_actor(), now=rt.now, tools=rt.tools, hooks=hooks)
+    return replay(answers[0])
+
+
+def _row(issued: IssuedDocument) -> dict[str, Any]:
+    return {name: getattr(issued, name) for name in issued.__dataclass_fields__}
+
+
+def _url(document_id: int) -> str:
+    return f"{PREFIX}/documents/{document_id}"
+
+
+@blp.route("/receipts", methods=["POST"])
+@blp.doc(parameters=[IDEMPOTENCY_HEADER])
+@blp.response(201, DocumentOut)
+@roles("cashier")
+@idempotent
+@blp.arguments(ReceiptIn)
+def issue_receipt(data: dict[str, Any]) -> Response:
+    """Issue a fee receipt from catalogue codes and/or explicit lines."""
+    return issue_and_answer(receipt_request(data))
+
+
+@blp.route("/invoices", methods=["POST"])
+@blp.doc(parameters=[IDEMPOTENCY_HEADER])
+@blp.response(201, DocumentOut)
+@roles("cashier")
+@idempotent
+@blp.arguments(InvoiceIn)
+def issue_invoice(data: dict[str, Any]) -> Response:
+    """Issue an invoice."""
+    return issue_and_answer(invoice_request(data))
+
+
+@blp.route("/documents")
+class Documents(MethodView):
+    """Search documents."""
+
+    @blp.response(200, DocumentPage)
+    @roles(*READERS)
+    @blp.arguments(DocumentQuery, location="query")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List documents matching the filters, newest first (cashiers: their own)."""
+        page, per_page = args.pop("page"), args.pop("per_page")
+        args["party_name"] = args.pop("payer_name", None)
+        criteria = queries.DocumentFilter(**args)
+        items, total = queries.search_documents(
+            runtime().engine, criteria, current_actor(), page=page, per_page=per_page
+        )
+        return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.route("/documents/<int:document_id>", methods=["GET"])
+@blp.response(200, DocumentOut)
+@roles(*READERS)
+def get_document(document_id: int) -> dict[str, Any]:
+    """Return a document's metadata."""
+    return queries.get_document(runtime().engine, document_id, current_actor())
+
+
+@blp.route("/documents/<int:document_id>/xml", methods=["GET"])
+@blp.response(200, content_type="application/xml")
+@roles(*READERS)
+def get_document_xml(document_id: int) -> Response:
+    """Download the signed XML exactly as issued."""
+    xml = queries.get_document_xml(runtime().engine, document_id, current_actor())
+    return Response(xml, mimetype="application/xml")
+
+
+@blp.route("/idempotency-keys/<string:key>", methods=["GET"])
+@blp.response(200)
+@roles(*READERS)
+def idempotency_outcome(key: str) -> Response:
+    """Return the answer stored for one of your Idempotency-Keys (409 while it is still running)."""
+    actor = current_actor()
+    assert actor.user_id is not None
+    answer = idempotency.outcome(runtime().engine, actor.user_id, key)
+    if answer is None:
+        raise NotFoundError("no request with this Idempotency-Key")
+    return replay(answer, replayed=True)

@@ -1,0 +1,102 @@
+"""Exactly-once creating requests: the ``Idempotency-Key`` header, checked and answered here for every creating POST.
+
+Same key and same body → the stored answer, byte for byte; same key, other body → 422; the first request with that
+key still running → 409; no key → 400. Keys belong to the user who sent them. Issuing views store their answer in the
+issuing transaction (:func:`store_in`); for the others this wrapper stores it once the view has answered. Answers
+that a retry could change (409, 5xx) are not kept: the key is released and the retry runs again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import current_app, g, request
+from flask.wrappers import Response
+from sqlalchemy.engine import Connection
+
+from einvoice.services import idempotency
+from einvoice.services.idempotency import Reservation, StoredResponse
+from einvoice.web.auth import current_actor
+from einvoice.web.errors import error_response
+from einvoice.web.runtime import runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+HEADER = "Idempotency-Key"
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+#: Answers worth keeping: a retry would get the same one.
+_KEPT = {200, 201, 400, 404, 422}
+
+
+def _fingerprint() -> str:
+    body = request.get_data(cache=True)
+    try:
+        canonical = json.dumps(
+            json.loads(body, parse_float=Decimal), sort_keys=True, separators=(",", ":"), default=str
+        ).encode()
+    except (ValueError, RecursionError):
+        canonical = body
+    return idempotency.request_hash(request.method, request.path, canonical)
+
+
+def replay(answer: StoredResponse, *, replayed: bool = False) -> Response:
+    """Return a stored answer as a response, body unchanged."""
+    response = Response(answer.body, status=answer.status_code, content_type=answer.content_type)
+    if answer.location:
+        response.headers["Location"] = answer.location
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def json_answer(status: int, payload: Any, location: str | None = None) -> StoredResponse:
+    """Return the answer ``payload`` makes as JSON bytes, ready to store and send."""
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return StoredResponse(status, "application/json", location, body)
+
+
+def store_in(conn: Connection, answer: StoredResponse, document_id: int | None) -> None:
+    """Store the answer inside the caller's transaction (the issuing one), if the request holds a key."""
+    reservation: Reservation | None = g.get("idempotency")
+    if reservation is not None:
+        idempotency.complete(conn, reservation, answer, document_id)
+
+
+def idempotent(view: F) -> F:
+    """Run ``view`` at most once per (user, Idempotency-Key); see the module docstring."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return error_response(400, "idempotency_key_missing", f"the {HEADER} header is required on this request")
+        if not _KEY.match(key):
+            return error_response(400, "idempotency_key_invalid", f"the {HEADER} header: 1 to 255 printable ASCII")
+        engine = runtime().engine
+        actor = current_actor()
+        assert actor.user_id is not None
+        found = idempotency.reserve(engine, actor.user_id, key, _fingerprint())
+        if isinstance(found, StoredResponse):
+            return replay(found, replayed=True)
+        g.idempotency = found
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except Exception as error:  # answered by the app's handlers, then kept or released
+            response = current_app.make_response(current_app.handle_user_exception(error))
+        stored = idempotency.outcome_if_done(engine, found)
+        if stored is not None:
+            return response
+        if response.status_code in _KEPT and not response.direct_passthrough:
+            answer = StoredResponse(
+                response.status_code, response.content_type or "", response.headers.get("Location"), response.get_data()
+            )
+            idempotency.complete_now(engine, found, answer)
+            return replay(answer)
+        idempotency.release(engine, found)
+        return response
+
+    return cast(F, wrapper)

@@ -1,0 +1,79 @@
+# mypy: disable-error-code="untyped-decorator"
+# flask-smorest ships no type information, so each of its decorators would count as untyped.
+"""Session login for the web pages: ``POST /api/v1/session`` (log in), ``GET`` (who am I), ``DELETE`` (log out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, g, session
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from einvoice.services.accounts import authenticate
+from einvoice.web.api import PREFIX, Blueprint
+from einvoice.web.auth import current_actor, roles
+from einvoice.web.logging import security_event
+from einvoice.web.runtime import runtime
+
+blp = Blueprint("session", __name__, url_prefix=PREFIX, description="Log in and out (session cookie)")
+
+
+class LoginIn(Schema):
+    """Credentials."""
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class WhoAmI(Schema):
+    """The logged-in user."""
+
+    user_id = fields.Integer()
+    username = fields.String()
+    full_name = fields.String(allow_none=True)
+    role = fields.String()
+    counter_id = fields.Integer(allow_none=True)
+
+
+def _me() -> dict[str, Any]:
+    actor = current_actor()
+    return {
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "full_name": actor.full_name,
+        "role": actor.role,
+        "counter_id": actor.counter_id,
+    }
+
+
+@blp.route("/session")
+class Session(MethodView):
+    """The caller's session."""
+
+    @blp.arguments(LoginIn)
+    @blp.response(200, WhoAmI)
+    @blp.doc(security=[])
+    def post(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """Log in with username and password; sets the session cookie. (Not idempotency-keyed: it creates no record.)"""
+        actor = authenticate(runtime().engine, credentials["username"], credentials["password"])
+        if actor is None:
+            security_event("login_failed", username=credentials["username"][:80])
+            abort(401, description="wrong username or password")
+        session.clear()
+        session["user_id"] = actor.user_id
+
+        g.actor = actor
+        return _me()
+
+    @blp.response(200, WhoAmI)
+    @roles("cashier", "finance", "admin")
+    def get(self) -> dict[str, Any]:
+        """Return who is logged in."""
+        return _me()
+
+    @blp.response(204)
+    @roles("cashier", "finance", "admin")
+    def delete(self) -> None:
+        """Log out."""
+        session.clear()

@@ -1,0 +1,135 @@
+"""Every error becomes one JSON shape, mapped from the exception tree in this one place.
+
+``{"status": 422, "code": "invalid_document", "message": "…", "problems": [{"code", "path", "message_vi",
+"message_en"}, …]}``. Service errors map as their docstring says (404/403/409/422); invalid documents → 422 with
+every problem; request bodies that fail their schema → 422 with one problem per field; malformed JSON → 400; an
+unexpected exception → 500 with the request id (and the traceback in the log, never in the answer).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from flask import Flask, g, jsonify
+from flask.wrappers import Response
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from einvoice.domain.errors import InvalidDocumentError, Problem
+from einvoice.services.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    RequestProblemsError,
+    ServiceError,
+)
+from einvoice.web.logging import security_event
+
+log = logging.getLogger("einvoice.web")
+
+_VIETNAMESE = {
+    "Missing data for required field.": ("missing", "Thiếu trường bắt buộc"),
+    "Unknown field.": ("unknown_field", "Trường không được chấp nhận"),
+    "Field may not be null.": ("null", "Trường không được để trống"),
+    "Not a valid integer.": ("not_integer", "Không phải số nguyên"),
+    "Not a valid number.": ("not_number", "Không phải số"),
+    "Not a valid string.": ("not_string", "Không phải chuỗi ký tự"),
+    "Not a valid date.": ("not_date", "Không phải ngày hợp lệ (YYYY-MM-DD)"),
+    "Not a valid boolean.": ("not_boolean", "Không phải giá trị đúng/sai"),
+    "Not a valid list.": ("not_list", "Không phải danh sách"),
+    "Invalid input type.": ("invalid_type", "Kiểu dữ liệu không hợp lệ"),
+}
+
+
+def error_response(status: int, code: str, message: str, problems: tuple[Problem, ...] = ()) -> Response:
+    """Return the JSON error answer."""
+    body: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if problems:
+        body["problems"] = [p.as_dict() for p in problems]
+    if status >= 500:
+        body["request_id"] = g.get("request_id")
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _flatten(messages: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                child = f"{path}[{key}]"
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            yield from _flatten(value, child)
+    elif isinstance(messages, list | tuple):
+        for item in messages:
+            yield from _flatten(item, path)
+    else:
+        yield path, str(messages)
+
+
+def schema_problems(messages: Any) -> tuple[Problem, ...]:
+    """Turn webargs/marshmallow messages (by location, then field) into problems with field paths."""
+    problems = []
+    for raw_path, message in _flatten(messages, ""):
+        location, _, field = raw_path.partition(".")
+        path = field if location == "json" else raw_path
+        code, vietnamese = _VIETNAMESE.get(message, ("invalid_value", f"Giá trị không hợp lệ: {message}"))
+        problems.append(Problem(code, path or location, vietnamese, message))
+    return tuple(problems)
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers on ``app``."""
+
+    @app.errorhandler(InvalidDocumentError)
+    def _invalid_document(error: InvalidDocumentError) -> Response:
+        return error_response(422, "invalid_document", "the document has problems", error.problems)
+
+    @app.errorhandler(RequestProblemsError)
+    def _request_problems(error: RequestProblemsError) -> Response:
+        return error_response(422, "invalid_request", "the request cannot be carried out", error.problems)
+
+    @app.errorhandler(NotFoundError)
+    def _not_found(error: NotFoundError) -> Response:
+        return error_response(404, "not_found", str(error))
+
+    @app.errorhandler(ForbiddenError)
+    def _forbidden(error: ForbiddenError) -> Response:
+        security_event("forbidden", reason=str(error))
+        return error_response(403, "forbidden", str(error))
+
+    @app.errorhandler(ConflictError)
+    def _conflict(error: ConflictError) -> Response:
+        return error_response(409, "conflict", str(error))
+
+    @app.errorhandler(ServiceError)
+    def _service(error: ServiceError) -> Response:
+        return error_response(422, "invalid_request", str(error))
+
+    @app.errorhandler(ValidationError)
+    def _validation(error: ValidationError) -> Response:
+        return error_response(422, "invalid_request", "the request is not valid", schema_problems(error.messages))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") if isinstance(data, Mapping) else None
+        if status == 422 and messages:
+            return error_response(
+                422, "invalid_request", "the request does not match its schema", schema_problems(messages)
+            )
+        if status == 400 and messages:
+            return error_response(400, "bad_request", "; ".join(m for _, m in _flatten(messages, "")))
+        response = error_response(status, (error.name or "error").lower().replace(" ", "_"), error.description or "")
+        if status == 405 and error.get_response().headers.get("Allow"):
+            response.headers["Allow"] = error.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unexpected error", extra={"request_id": g.get("request_id")})
+        return error_response(500, "internal_error", "unexpected error; quote the request id to the operators")

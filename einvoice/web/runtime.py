@@ -1,0 +1,114 @@
+"""What the web layer works with: the database engine, the issuing toolchain and the clock, made once per app.
+
+They are made on first use, not in ``create_app``: building an app (for ``--help``, for a test) touches no disk.
+Making them runs the migrations and, in production, refuses to go on with the development secret key or an issuer
+whose certificate is a development one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
+
+from flask import Flask, current_app
+from sqlalchemy import Engine, select
+
+from einvoice.services.issuing import Now, Toolchain
+from einvoice.storage.engine import configured_url, make_engine, migrate
+from einvoice.storage.schema import issuers
+
+#: The secret key of development; production refuses to start with it.
+DEV_SECRET_KEY = "einvoice-development-secret-key-not-for-production"  # noqa: S105 -- a known value, refused in production
+_EXTENSION = "einvoice.runtime"
+_lock = threading.Lock()
+
+
+class RefusedToStart(RuntimeError):
+    """The configuration is not safe for production; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The engine, toolchain and clock of one app."""
+
+    engine: Engine
+    tools: Toolchain
+    now: Now
+
+
+def utc_now() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def check_secret_key(app: Flask) -> None:
+    """Refuse the development (or a short) secret key in production."""
+    if app.config["ENV"] != "production":
+        return
+    key = str(app.config.get("SECRET_KEY") or "")
+    if key == DEV_SECRET_KEY or len(key) < 32:
+        raise RefusedToStart(
+            "EINVOICE_ENV=production but the secret key is the development one (or shorter than 32 characters): "
+            "set EINVOICE_SECRET_KEY to a long random value, e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`"
+        )
+
+
+def check_certificates(app: Flask, engine: Engine) -> None:
+    """Refuse, in production, any issuer whose configured signing certificate is a development certificate."""
+    if app.config["ENV"] != "production":
+        return
+    from einvoice.services.toolchain import SignerCache
+    from einvoice.signing.certificates import is_development_certificate
+
+    cache = SignerCache()
+    with engine.connect() as conn:
+        rows = conn.execute(select(issuers).where(issuers.c.signer_p12_path.is_not(None))).mappings().all()
+    for row in rows:
+        if is_development_certificate(cache.signer_for(row).certificate):
+            raise RefusedToStart(
+                f"EINVOICE_ENV=production but issuer {row['id']} ({row['tax_code']}) signs with a development "
+                f"certificate ({row['signer_p12_path']}): configure its real certificate before starting"
+            )
+
+
+def build_runtime(app: Flask) -> Runtime:
+    """Make the runtime of ``app``: engine (migrated), toolchain, clock; check production safety."""
+    check_secret_key(app)
+    data_dir = Path(app.config["DATA_DIR"])
+    url = configured_url(app.config.get("DATABASE_URL"), data_dir)
+    if url.startswith("sqlite"):
+        data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    migrate(engine)
+    check_certificates(app, engine)
+    tools = app.config.get("TOOLCHAIN")
+    if tools is None:
+        from einvoice.services.toolchain import pkcs12_toolchain
+
+        tools = pkcs12_toolchain()
+    clock = cast(Callable[[], datetime], app.config.get("CLOCK") or utc_now)
+    return Runtime(engine, tools, clock)
+
+
+def runtime(app: Flask | None = None) -> Runtime:
+    """Return the runtime of ``app`` (the current app by default), making it on first use."""
+    target = app or cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
+    found = target.extensions.get(_EXTENSION)
+    if found is None:
+        with _lock:
+            found = target.extensions.get(_EXTENSION)
+            if found is None:
+                found = target.extensions[_EXTENSION] = build_runtime(target)
+    return cast(Runtime, found)
+
+
+def dispose(app: Flask) -> None:
+    """Close the app's database connections (tests, shutdown)."""
+    found = app.extensions.pop(_EXTENSION, None)
+    if found is not None:
+        found.engine.dispose()
