@@ -25,7 +25,10 @@ import base64
 import hashlib
 import re
 from datetime import datetime
+from functools import lru_cache
+from typing import cast
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
@@ -44,7 +47,6 @@ from einvoice.xmldoc.safe import UnsafeXMLError, parse_untrusted
 __all__ = ["sign_document"]
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
-_ID_ATTRIBUTES = ("Id", "ID", "id")
 
 
 def sign_document(xml: bytes, signer: Signer, *, signing_time: datetime, expected_tax_code: str) -> bytes:
@@ -61,7 +63,7 @@ def sign_document(xml: bytes, signer: Signer, *, signing_time: datetime, expecte
     layout, data, data_id = _locate(root, xml)
     signature_id = layout.issuer
     object_id = f"SigningTime-{signature_id}"
-    if _ids(root) & {signature_id, object_id}:
+    if set(_id_values(root)) & {signature_id, object_id}:
         raise DocumentNotSignable(f"the document already uses the Id {signature_id!r} or {object_id!r}")
 
     data_digest = hashlib.sha256(etree.tostring(data, method="c14n")).digest()
@@ -81,14 +83,6 @@ def sign_document(xml: bytes, signer: Signer, *, signing_time: datetime, expecte
     signed_info_c14n = _c14n(signed_info)
     signature_value = signer.sign_digest(hashlib.sha256(signed_info_c14n).digest())
 
-    key_info = _standalone("KeyInfo")
-    x509_data = etree.SubElement(key_info, dsig.ds("X509Data"))
-    etree.SubElement(x509_data, dsig.ds("X509SubjectName")).text = subject_text(certificate)
-    for item in (certificate, *(ca for ca in signer.chain if not is_self_signed(ca))):
-        etree.SubElement(x509_data, dsig.ds("X509Certificate")).text = _b64(
-            item.public_bytes(serialization.Encoding.DER)
-        )
-
     signature = b"".join(
         (
             f'<Signature xmlns="{dsig.DS}" Id="{signature_id}">'.encode(),
@@ -96,12 +90,24 @@ def sign_document(xml: bytes, signer: Signer, *, signing_time: datetime, expecte
             b"<SignatureValue>",
             _b64(signature_value).encode("ascii"),
             b"</SignatureValue>",
-            _without_namespace(_c14n(key_info), "KeyInfo"),
+            _key_info(certificate, tuple(signer.chain)),
             _without_namespace(object_c14n, "Object"),
             b"</Signature>",
         )
     )
     return _splice(xml, layout.issuer, signature)
+
+
+@lru_cache(maxsize=64)
+def _key_info(certificate: x509.Certificate, chain: tuple[x509.Certificate, ...]) -> bytes:
+    """Return the canonical ``KeyInfo`` (less its namespace declaration) for a certificate and its CA chain."""
+    key_info = _standalone("KeyInfo")
+    x509_data = etree.SubElement(key_info, dsig.ds("X509Data"))
+    etree.SubElement(x509_data, dsig.ds("X509SubjectName")).text = subject_text(certificate)
+    for item in (certificate, *(ca for ca in chain if not is_self_signed(ca))):
+        der = item.public_bytes(serialization.Encoding.DER)
+        etree.SubElement(x509_data, dsig.ds("X509Certificate")).text = _b64(der)
+    return _without_namespace(_c14n(key_info), "KeyInfo")
 
 
 def _check_certificate(signer: Signer, signing_time: datetime, expected_tax_code: str) -> None:
@@ -142,7 +148,7 @@ def _locate(root: etree._Element, xml: bytes) -> tuple[dsig.Layout, etree._Eleme
     data_id = data[0].get("Id")
     if not data_id or ":" in data_id or not _is_ncname(data_id):
         raise DocumentNotSignable(f"{layout.data} needs an Id attribute that is an XML name (NCName)")
-    if _id_count(root, data_id) != 1:
+    if _id_values(root).count(data_id) != 1:
         raise DocumentNotSignable(f"the Id {data_id!r} of {layout.data} is not unique in the document")
     slots = root.findall(f"DSCKS/{layout.issuer}")
     if len(root.findall("DSCKS")) != 1 or len(slots) != 1:
@@ -209,23 +215,12 @@ def _without_namespace(canonical: bytes, tag: str) -> bytes:
     return f"<{tag}".encode() + canonical[len(apex) :]
 
 
+_ID_VALUES = etree.XPath("//@*[local-name()='Id' or local-name()='ID' or local-name()='id']")
+
+
 def _id_values(root: etree._Element) -> list[str]:
     """Return the values of every Id/ID/id attribute (in any namespace) in document order."""
-    return [
-        str(value) for el in root.iter() for name, value in el.attrib.items() if _local(str(name)) in _ID_ATTRIBUTES
-    ]
-
-
-def _ids(root: etree._Element) -> set[str]:
-    return set(_id_values(root))
-
-
-def _id_count(root: etree._Element, value: str) -> int:
-    return _id_values(root).count(value)
-
-
-def _local(name: str) -> str:
-    return name.rsplit("}", 1)[-1]
+    return [str(value) for value in cast("list[object]", _ID_VALUES(root))]
 
 
 def _is_ncname(value: str) -> bool:
