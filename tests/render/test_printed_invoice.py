@@ -85,10 +85,10 @@ def test_template_series_and_number_sit_at_the_top_right(sample_pdf: bytes, tmp_
 
 
 def test_signature_block_names_signer_time_and_authority_code(sample_pdf: bytes, tmp_path: Path) -> None:
-    """The seller's signature block says who signed and when, and the tax authority's code is printed."""
+    """The signature block names the certificate holder and the signing time; the MCCQT is printed."""
     text = flat(pdf_text(sample_pdf, tmp_path))
-    assert "Ký bởi: CÔNG TY TNHH ABC" in text
-    assert "Ký ngày: " in text
+    assert "Ký bởi: TEST ONLY - CÔNG TY TNHH ABC" in text
+    assert "Ký ngày: 20/11/2025 09:15:02" in text
     assert f"Mã của cơ quan thuế: {AUTHORITY_CODE}" in text
 
 
