@@ -3,6 +3,7 @@
 ``{"status": 422, "code": "invalid_document", "message": "…", "problems": [{"code", "path", "message_vi",
 "message_en"}, …]}``. Service errors map as their docstring says (404/403/409/422); invalid documents → 422 with
 every problem; request bodies that fail their schema → 422 with one problem per field; malformed JSON → 400; an
+signer that cannot sign (certificate expired, token gone) → 503; an
 unexpected exception → 500 with the request id (and the traceback in the log, never in the answer).
 """
 
@@ -25,6 +26,7 @@ from einvoice.services.errors import (
     RequestProblemsError,
     ServiceError,
 )
+from einvoice.signing.base import SigningError
 from einvoice.web.logging import security_event
 
 log = logging.getLogger("einvoice.web")
@@ -108,6 +110,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service(error: ServiceError) -> Response:
         return error_response(422, "invalid_request", str(error))
+
+    @app.errorhandler(SigningError)
+    def _signing(error: SigningError) -> Response:
+        log.error("signing failed: %s", error, extra={"request_id": g.get("request_id")})
+        return error_response(503, "signing_unavailable", f"the document could not be signed: {error}")
 
     @app.errorhandler(ValidationError)
     def _validation(error: ValidationError) -> Response:
