@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The run command: installs what the service needs, then serves it on http://127.0.0.1:${EINVOICE_PORT:-8000}.
+# The run command: installs what the service needs, prepares the database, then serves it with gunicorn on
+# http://127.0.0.1:${EINVOICE_PORT:-8000}.
 # Configuration comes from EINVOICE_* variables (see README.md).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -11,4 +12,9 @@ einvoice_ensure_debs "${EINVOICE_RUNTIME_DEBS[@]}"
 # that scripts/test.sh already filled with the dev extra is accepted as it is (see lib.sh).
 einvoice_ensure_venv ""
 
-exec .venv/bin/flask --app wsgi run --host 127.0.0.1 --port "${EINVOICE_PORT:-8000}"
+# Migrations, production checks (refusing the development secret key or certificate), and on a first start in
+# development the demo issuer, series, fees and accounts, whose generated passwords are printed once.
+.venv/bin/flask --app wsgi prepare
+# gunicorn: ${EINVOICE_WORKERS:-2} worker processes; each opens its own database connections on first use.
+exec .venv/bin/gunicorn --bind "127.0.0.1:${EINVOICE_PORT:-8000}" --workers "${EINVOICE_WORKERS:-2}" \
+    --graceful-timeout 20 wsgi:app
