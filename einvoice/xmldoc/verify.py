@@ -21,7 +21,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.utils import CryptographyDeprecationWarning
@@ -38,7 +38,8 @@ from einvoice.xmldoc.verify_engine import CANONICALIZATIONS, DIGESTS, SIGNATURE_
 __all__ = ["Problem", "SignatureReport", "TrustStore", "VerificationReport", "verify_document"]
 
 _TRANSFORMS = CANONICALIZATIONS | {dsig.ENVELOPED}
-_ID_ATTRIBUTES = ("Id", "ID", "id")
+#: Every Id/ID/id attribute (in any namespace) whose value is $v: one per element an Id reference could mean.
+_ID_ATTRIBUTES_EQUAL = etree.XPath("//@*[(local-name()='Id' or local-name()='ID' or local-name()='id') and .=$v]")
 _MIN_RSA_BITS = 2048
 
 
@@ -206,12 +207,7 @@ class _Context:
         digest = reference.find(dsig.ds("DigestMethod"))
         if digest is None or digest.get("Algorithm") not in {d.value for d in DIGESTS}:
             raise Refusal(problem("ALGORITHM_NOT_ALLOWED", f"DigestMethod {_algorithm(digest)} on {uri}"))
-        targets = [
-            el
-            for el in self.top.iter()
-            for name, value in el.attrib.items()
-            if str(name).rsplit("}", 1)[-1] in _ID_ATTRIBUTES and value == uri[1:]
-        ]
+        targets = [attribute.getparent() for attribute in cast("list[Any]", _ID_ATTRIBUTES_EQUAL(self.top, v=uri[1:]))]
         if not targets:
             raise Refusal(problem("REFERENCE_UNRESOLVED", uri))
         if len(targets) > 1:
