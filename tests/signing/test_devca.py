@@ -68,6 +68,19 @@ def test_second_issuer_shares_the_root(data_dir: Path) -> None:
     assert second.certificate.issuer == first.certificate.issuer
 
 
+def test_new_root_reissues_the_issuer_certificate(tmp_path: Path) -> None:
+    """When the development root is replaced, the issuer certificate it did not sign is issued again."""
+    paths = dev_credentials(tmp_path, SELLER_TAX_CODE)
+    ensure_dev_credentials(tmp_path, SELLER_TAX_CODE, NAME)
+    first = Pkcs12Signer.from_password_file(paths.p12, paths.password_file).certificate
+    (paths.folder / "root-ca.p12").unlink()
+    ensure_dev_credentials(tmp_path, SELLER_TAX_CODE, NAME)
+    second = Pkcs12Signer.from_password_file(paths.p12, paths.password_file).certificate
+    root = x509.load_pem_x509_certificate(paths.root_certificate.read_bytes())
+    assert second != first
+    second.verify_directly_issued_by(root)
+
+
 def test_bad_tax_code_is_refused(tmp_path: Path) -> None:
     """A tax code that is not 10, 10-3 or 12 digits never becomes a file name."""
     with pytest.raises(ValueError, match="tax code"):
