@@ -13,6 +13,8 @@ from datetime import datetime
 
 from lxml import etree
 
+from einvoice.xmldoc.dsig import VIETNAM_TIME, parse_signing_time
+
 _DSIG = "http://www.w3.org/2000/09/xmldsig#"
 #: Signer slots under ``DSCKS`` that belong to the issuer (seller on invoices, collecting organisation on receipts).
 _ISSUER_SLOTS = ("NBan", "DVThu")
@@ -42,10 +44,11 @@ def _first_text(node: etree._Element, local_name: str) -> str | None:
 
 
 def _signing_time(text: str | None) -> datetime | None:
+    """Return the signing time in Vietnam time (the XML states it without offset; other providers may add one)."""
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text)
+        return parse_signing_time(text).astimezone(VIETNAM_TIME)
     except ValueError:
         return None
 

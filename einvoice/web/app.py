@@ -20,7 +20,7 @@ from flask.wrappers import Response
 
 import einvoice
 from einvoice.cli import main as cli_main
-from einvoice.web import auth, errors
+from einvoice.web import auth, errors, public
 from einvoice.web import logging as request_logging
 from einvoice.web.runtime import DEV_SECRET_KEY
 
@@ -77,6 +77,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from einvoice.web import api, startup
 
     api.init_app(app)
+    app.register_blueprint(public.bp)  # its import loads WeasyPrint as the worker starts, not on a first PDF
     errors.init_app(app)  # after the API: its handlers replace flask-smorest's
     app.after_request(security_headers)
     app.add_url_rule("/healthz", view_func=healthz)

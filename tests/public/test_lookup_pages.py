@@ -1,0 +1,183 @@
+"""The public lookup pages through the WSGI client: summary, signature verdict, downloads, upload check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from public.lookup_support import PUBLIC_BASE_URL
+from render.pdftools import flat, pdf_qr, pdf_text
+from sqlalchemy import Engine, select, update
+
+from einvoice.domain.lookup import format_lookup_code
+from einvoice.render.errors import RenderError
+from einvoice.storage.schema import documents
+from einvoice.web import public as public_module
+
+Issue = Callable[..., dict[str, Any]]
+COLLECTOR_CERTIFICATE = "TEST ONLY - TRUNG TÂM DỊCH VỤ HÀNH CHÍNH CÔNG XÃ A"
+
+
+def text_of(html: bytes) -> str:
+    """Return the visible text of a page, tags removed and whitespace folded."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html.decode()).split())
+
+
+def test_document_page_shows_summary_and_valid_signature(public: FlaskClient, issue: Issue) -> None:
+    """/tra-cuu/<code> shows issuer, identity, date, total and state, and the signature verified as valid."""
+    doc = issue()
+    page = public.get(f"/tra-cuu/{format_lookup_code(doc['lookup_code'])}")
+    assert page.status_code == 200
+    text = text_of(page.data)
+    for expected in (
+        "Biên lai thu phí, lệ phí",
+        "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ AN KHÁNH",
+        "Mã số thuế 0109999999",
+        "EBL01 – 26T – 1",
+        "Ngày lập 02/03/2026",
+        "Tổng tiền thanh toán 14.000 VND",
+        "Trạng thái Đã phát hành",
+        "Chứng từ còn nguyên vẹn: chữ ký số hợp lệ.",
+        "Chữ ký của Đơn vị thu: hợp lệ",
+        f"Người ký {COLLECTOR_CERTIFICATE}",
+        "Thời điểm ký 02/03/2026 09:00:00",
+    ):
+        assert expected in text
+    assert "chưa được xác nhận" not in text  # the TEST-ONLY root is in the configured trust store
+
+
+def test_form_accepts_the_code_as_typed(public: FlaskClient, issue: Issue) -> None:
+    """The form's ?ma= takes the code in lower case, with spaces, without dashes, and shows the document."""
+    code = issue()["lookup_code"]
+    typed = " ".join([code[:4].lower(), code[4:8], code[8:].lower()])
+    page = public.get("/tra-cuu", query_string={"ma": typed})
+    assert page.status_code == 200
+    assert format_lookup_code(code) in text_of(page.data)
+
+
+def test_form_page_is_labelled_vietnamese(public: FlaskClient) -> None:
+    """The empty form is a Vietnamese page with a labelled input and our own stylesheet only."""
+    page = public.get("/tra-cuu")
+    assert page.status_code == 200
+    assert b'<html lang="vi">' in page.data
+    assert b'<label for="ma">' in page.data
+    with public.get("/static/tra-cuu/public.css") as stylesheet:
+        assert stylesheet.status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["receipt", "invoice"])
+def test_pdf_download_is_printed_from_the_signed_xml(
+    public: FlaskClient, issue: Issue, kind: str, tmp_path: Path
+) -> None:
+    """The PDF button downloads the printout, whose QR opens this very page on the public base URL."""
+    code = format_lookup_code(issue(kind)["lookup_code"])
+    answer = public.get(f"/tra-cuu/{code}/pdf")
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/pdf"
+    assert answer.headers["Content-Disposition"] == f'attachment; filename="{code}.pdf"'
+    assert pdf_qr(answer.data, tmp_path) == f"{PUBLIC_BASE_URL}/tra-cuu/{code}"
+    assert f"Mã tra cứu: {code}" in flat(pdf_text(answer.data, tmp_path))
+
+
+def test_xml_download_is_the_stored_bytes(public: FlaskClient, issue: Issue, engine: Engine) -> None:
+    """The XML button downloads the signed document exactly as stored."""
+    code = issue()["lookup_code"]
+    answer = public.get(f"/tra-cuu/{code}/xml")
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/xml"
+    with engine.connect() as conn:
+        assert answer.data == conn.execute(select(documents.c.xml)).scalar_one()
+
+
+def test_tampered_stored_document_shows_an_invalid_signature(public: FlaskClient, issue: Issue, engine: Engine) -> None:
+    """If the stored bytes are altered, the page says the signature is not valid: it is verified on every view."""
+    code = issue()["lookup_code"]
+    with engine.begin() as conn:
+        xml = conn.execute(select(documents.c.xml)).scalar_one()
+        conn.execute(update(documents).values(xml=xml.replace("Trần Thị Bích".encode(), "Trần Thị Bính".encode())))
+    text = text_of(public.get(f"/tra-cuu/{code}").data)
+    assert "Cảnh báo: chữ ký số của chứng từ không hợp lệ." in text
+    assert "Chữ ký của Đơn vị thu: không hợp lệ" in text
+
+
+def test_render_failure_answers_503_and_keeps_the_xml(
+    public: FlaskClient, issue: Issue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When printing fails the PDF link answers 503 with a way to the XML, which still downloads."""
+    code = format_lookup_code(issue()["lookup_code"])
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RenderError("template broken")
+
+    monkeypatch.setattr(public_module, "render_document_pdf", broken)
+    answer = public.get(f"/tra-cuu/{code}/pdf")
+    assert answer.status_code == 503
+    assert f"/tra-cuu/{code}/xml".encode() in answer.data
+    assert public.get(f"/tra-cuu/{code}/xml").status_code == 200
+
+
+def test_page_shows_nothing_the_printout_does_not(public: FlaskClient, issue: Issue, world: dict[str, Any]) -> None:
+    """No internal id, user name or payer identity number appears on the public page."""
+    doc = issue()
+    html = public.get(f"/tra-cuu/{doc['lookup_code']}").data.decode()
+    assert world["users"]["cashier"]["username"] not in html
+    assert "001190000001" not in html
+    assert f"/documents/{doc['id']}" not in html
+
+
+def test_upload_of_a_genuine_document_is_valid(public: FlaskClient, issue: Issue, engine: Engine) -> None:
+    """Uploading a genuine signed document reports valid signatures and no content problem."""
+    issue()
+    with engine.connect() as conn:
+        xml = conn.execute(select(documents.c.xml)).scalar_one()
+    answer = public.post("/tra-cuu/kiem-tra", data={"tep": (_file(xml), "bien-lai.xml")})
+    text = text_of(answer.data)
+    assert answer.status_code == 200
+    assert "Hợp lệ: chữ ký số đúng và nội dung đúng quy định." in text
+    assert "Không phát hiện lỗi định dạng hay quy tắc nghiệp vụ." in text
+    assert "Chữ ký của Đơn vị thu: hợp lệ" in text
+
+
+def test_upload_of_a_tampered_document_is_rejected(public: FlaskClient, issue: Issue, engine: Engine) -> None:
+    """A document whose signed total was changed is reported not valid, with the reason in Vietnamese."""
+    issue()
+    with engine.connect() as conn:
+        xml = conn.execute(select(documents.c.xml)).scalar_one()
+    tampered = xml.replace(b"<TgTTTBSo>14000</TgTTTBSo>", b"<TgTTTBSo>1400</TgTTTBSo>")
+    assert tampered != xml
+    text = text_of(public.post("/tra-cuu/kiem-tra", data={"tep": (_file(tampered), "x.xml")}).data)
+    assert "Không hợp lệ: xem các lỗi dưới đây." in text
+    assert "Chữ ký của Đơn vị thu: không hợp lệ" in text
+
+
+def test_upload_of_garbage_lists_problems(public: FlaskClient) -> None:
+    """A file that is not XML is answered with the reason, not an error page."""
+    answer = public.post("/tra-cuu/kiem-tra", data={"tep": (_file(b"%PDF-1.7 not xml"), "x.xml")})
+    assert answer.status_code == 200
+    assert "Không hợp lệ" in text_of(answer.data)
+
+
+def test_upload_without_a_file_is_400(public: FlaskClient) -> None:
+    """Posting the form without a file asks for one."""
+    answer = public.post("/tra-cuu/kiem-tra", data={})
+    assert answer.status_code == 400
+    assert "Vui lòng chọn một tệp XML." in text_of(answer.data)
+
+
+def test_weasyprint_is_loaded_with_the_app(public_app: Flask) -> None:
+    """Building the app has imported WeasyPrint, so no request pays for the import."""
+    import sys
+
+    assert "weasyprint" in sys.modules
+
+
+def _file(data: bytes) -> Any:
+    """Return an in-memory upload."""
+    import io
+
+    return io.BytesIO(data)

@@ -1,0 +1,137 @@
+"""Safe in public: unguessable codes, one answer for every miss, a rate limit per client, headers, no third party."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from public.lookup_support import make_public_app
+from sqlalchemy import Engine
+
+from einvoice.domain.lookup import format_lookup_code, new_lookup_code
+from einvoice.web.public import RateLimiter, find_by_lookup_code
+
+Issue = Callable[..., dict[str, Any]]
+MALFORMED = [
+    "",
+    "abc",
+    "7K2P-9QAX-M4T",
+    "7K2P-9QAX-M4TDX",
+    "UUUU-UUUU-UUUU",
+    "../../etc/passwd",
+    "Ảnh-ÂÂÂÂ-ÂÂÂÂ",
+    "x" * 300,
+]
+
+
+def test_ten_thousand_random_codes_find_nothing(public_app: Flask, issue: Issue) -> None:
+    """Among 10,000 fresh random codes none finds a document, even with documents in the database."""
+    for _ in range(3):
+        issue()
+    with public_app.app_context():
+        found = [code for code in (new_lookup_code() for _ in range(10_000)) if find_by_lookup_code(code)]
+    assert found == []
+
+
+def test_random_codes_over_http_all_get_the_same_404(public: FlaskClient, issue: Issue) -> None:
+    """A sample of random codes over HTTP: every one is 404 with one identical body."""
+    issue()
+    bodies = set()
+    for _ in range(200):
+        answer = public.get(f"/tra-cuu/{format_lookup_code(new_lookup_code())}")
+        assert answer.status_code == 404
+        bodies.add(answer.data)
+    assert len(bodies) == 1
+
+
+@pytest.mark.parametrize("path", ["/tra-cuu/{}", "/tra-cuu/{}/pdf", "/tra-cuu/{}/xml", "/tra-cuu?ma={}"])
+def test_malformed_and_unknown_codes_get_the_same_answer(public: FlaskClient, path: str) -> None:
+    """A malformed code and a well-formed unknown code get the same status and the very same body."""
+    unknown = public.get(path.format(format_lookup_code(new_lookup_code())))
+    assert unknown.status_code == 404
+    for typed in MALFORMED:
+        if "?" not in path and (not typed or "/" in typed):
+            continue  # in a path, an empty code or one with a slash is another route (the app's 404)
+        answer = public.get(path.format(typed))
+        assert (answer.status_code, answer.data) == (unknown.status_code, unknown.data), typed
+
+
+@pytest.fixture
+def strict_app(engine: Engine, world: dict[str, Any], clock: Callable[[], datetime], tmp_path: Path) -> Iterator[Flask]:
+    """Return an app whose public pages allow a burst of 3 requests per client, refilled at 1 per minute."""
+    from einvoice.web.runtime import dispose
+
+    app = make_public_app(engine, clock, tmp_path / "data", PUBLIC_RATE_PER_MINUTE=1, PUBLIC_RATE_BURST=3)
+    yield app
+    dispose(app)
+
+
+def test_first_request_over_the_limit_is_429(strict_app: Flask) -> None:
+    """Three requests pass; the fourth from the same address is 429 with Retry-After, in Vietnamese."""
+    client = strict_app.test_client()
+    assert [client.get("/tra-cuu").status_code for _ in range(3)] == [200, 200, 200]
+    refused = client.get(f"/tra-cuu/{format_lookup_code(new_lookup_code())}")
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "Vui lòng thử lại sau" in refused.data.decode()
+    assert client.post("/tra-cuu/kiem-tra").status_code == 429
+
+
+def test_limit_is_per_client_address(strict_app: Flask) -> None:
+    """Another address keeps its own bucket while the first is refused."""
+    client = strict_app.test_client()
+    for _ in range(4):
+        client.get("/tra-cuu", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert client.get("/tra-cuu", environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 429
+    assert client.get("/tra-cuu", environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code == 200
+
+
+def test_bucket_refills_with_time() -> None:
+    """An empty bucket gives a token back after 60/rate seconds, and says how long to wait until then."""
+    now = [0.0]
+    limiter = RateLimiter(per_minute=6, burst=2, clock=lambda: now[0])
+    assert [limiter.wait("a"), limiter.wait("a")] == [0.0, 0.0]
+    assert limiter.wait("a") == pytest.approx(10.0)
+    now[0] = 10.0
+    assert limiter.wait("a") == 0.0
+
+
+def test_limiter_forgets_idle_clients_when_full() -> None:
+    """Past its size cap the limiter drops clients whose bucket has refilled, so memory stays bounded."""
+    now = [0.0]
+    limiter = RateLimiter(per_minute=60, burst=1, clock=lambda: now[0], max_clients=100)
+    for n in range(100):
+        limiter.wait(f"10.0.0.{n}")
+    now[0] = 5.0
+    limiter.wait("10.0.1.1")
+    assert len(limiter._buckets) == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["/tra-cuu", "/tra-cuu/{code}", "/tra-cuu/{code}/pdf", "/tra-cuu/{code}/xml", "/tra-cuu/AAAA"]
+)
+def test_security_headers_on_every_public_answer(public: FlaskClient, issue: Issue, path: str) -> None:
+    """Pages, downloads and misses all carry CSP with frame-ancestors, nosniff and a referrer policy."""
+    answer = public.get(path.format(code=issue()["lookup_code"]))
+    csp = answer.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Referrer-Policy"] in ("same-origin", "no-referrer", "strict-origin-when-cross-origin")
+
+
+def test_pages_load_nothing_from_elsewhere(public: FlaskClient, issue: Issue) -> None:
+    """Every src and href of the pages is a path on this site: no CDN, font service or analytics."""
+    code = issue()["lookup_code"]
+    for path in ("/tra-cuu", f"/tra-cuu/{code}", "/tra-cuu/kiem-tra", "/tra-cuu/AAAA"):
+        html = public.get(path).data.decode()
+        links = re.findall(r'(?:src|href|action)="([^"]*)"', html)
+        assert links
+        assert all(link.startswith(("/", "#")) for link in links), links
+        assert "<script" not in html
