@@ -274,6 +274,7 @@ def check_report(xml: bytes) -> dict[str, Any]:
         document = None
     return {
         "valid": report.valid and not content,
+        "signed_ok": report.valid,
         "signatures": [signature_view(s) for s in report.signatures],
         "signature_problems": [p.message_vi for p in report.problems],
         "content_problems": [{"path": p.path, "message": p.message_vi} for p in content],
