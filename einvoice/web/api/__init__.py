@@ -15,8 +15,10 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.routing import IntegerConverter, Map
 
 PREFIX = "/api/v1"
+MAX_ID = 2**31 - 1
 
 
 class ExactJsonParser(FlaskParser):
@@ -35,6 +37,17 @@ class Blueprint(SmorestBlueprint):  # type: ignore[misc]  # flask-smorest is unt
     """A flask-smorest blueprint with the exact JSON parser."""
 
     ARGUMENTS_PARSER = ExactJsonParser()
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a row id, 1 to 2³¹−1; anything larger is a 404, never an overflow in the database."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+def _id_schema(converter: IdConverter) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 IDEMPOTENCY_HEADER = {
@@ -65,7 +78,9 @@ def init_app(app: Flask) -> Api:
             "security": [{"bearer": []}, {"session": []}],
         },
     )
+    app.url_map.converters["id"] = IdConverter
     api = Api(app)
+    api.register_converter(IdConverter, _id_schema)
     from einvoice.web.api import admin, documents, drafts, session, verify
 
     for module in (session, documents, drafts, verify, admin):

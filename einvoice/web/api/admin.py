@@ -210,7 +210,7 @@ class Issuers(MethodView):
         return _created(catalogue.create_issuer(runtime().engine, data), "issuers")
 
 
-@blp.route("/issuers/<int:issuer_id>")
+@blp.route("/issuers/<id:issuer_id>")
 class Issuer(MethodView):
     """One issuer."""
 
@@ -268,7 +268,7 @@ class SeriesList(MethodView):
         return _created(catalogue.create_series(runtime().engine, **data), "series")
 
 
-@blp.route("/series/<int:series_id>")
+@blp.route("/series/<id:series_id>")
 class OneSeries(MethodView):
     """One series."""
 
@@ -310,7 +310,7 @@ class Fees(MethodView):
         return _created(catalogue.create_fee(runtime().engine, data), "fees")
 
 
-@blp.route("/fees/<int:fee_id>")
+@blp.route("/fees/<id:fee_id>")
 class Fee(MethodView):
     """One fee."""
 
@@ -353,7 +353,7 @@ class Users(MethodView):
         return _created(accounts.create_user(runtime().engine, **data), "users")
 
 
-@blp.route("/users/<int:user_id>")
+@blp.route("/users/<id:user_id>")
 class User(MethodView):
     """One user."""
 
@@ -371,7 +371,7 @@ class User(MethodView):
         return accounts.update_user(runtime().engine, user_id, data)
 
 
-@blp.route("/users/<int:user_id>/tokens", methods=["POST"])
+@blp.route("/users/<id:user_id>/tokens", methods=["POST"])
 @blp.response(201, TokenOut)
 @roles("admin")
 @blp.arguments(TokenIn)
@@ -385,7 +385,7 @@ def create_token(data: dict[str, Any], user_id: int) -> Any:
     return {**row, "token": token}, 201
 
 
-@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@blp.route("/tokens/<id:token_id>", methods=["DELETE"])
 @blp.response(200, TokenOut)
 @roles("admin")
 def revoke_token(token_id: int) -> dict[str, Any]:

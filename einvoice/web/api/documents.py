@@ -97,7 +97,7 @@ class Documents(MethodView):
         return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
-@blp.route("/documents/<int:document_id>", methods=["GET"])
+@blp.route("/documents/<id:document_id>", methods=["GET"])
 @blp.response(200, DocumentOut)
 @roles(*READERS)
 def get_document(document_id: int) -> dict[str, Any]:
@@ -105,7 +105,7 @@ def get_document(document_id: int) -> dict[str, Any]:
     return queries.get_document(runtime().engine, document_id, current_actor())
 
 
-@blp.route("/documents/<int:document_id>/xml", methods=["GET"])
+@blp.route("/documents/<id:document_id>/xml", methods=["GET"])
 @blp.response(200, content_type="application/xml")
 @roles(*READERS)
 def get_document_xml(document_id: int) -> Response:

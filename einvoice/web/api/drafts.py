@@ -71,7 +71,7 @@ def create_draft(data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, s
     return draft, 201, {"Location": f"{PREFIX}/drafts/{draft['id']}"}
 
 
-@blp.route("/drafts/<int:draft_id>")
+@blp.route("/drafts/<id:draft_id>")
 class Draft(MethodView):
     """One of your drafts."""
 
@@ -92,7 +92,7 @@ class Draft(MethodView):
         return drafts.update_draft(engine, draft_id, actor, _plain(data["request"]))
 
 
-@blp.route("/drafts/<int:draft_id>/preview", methods=["GET"])
+@blp.route("/drafts/<id:draft_id>/preview", methods=["GET"])
 @blp.response(200, content_type="application/xml")
 @roles("cashier")
 def preview_draft(draft_id: int) -> Response:
@@ -104,7 +104,7 @@ def preview_draft(draft_id: int) -> Response:
     )
 
 
-@blp.route("/drafts/<int:draft_id>/issue", methods=["POST"])
+@blp.route("/drafts/<id:draft_id>/issue", methods=["POST"])
 @blp.doc(parameters=[IDEMPOTENCY_HEADER])
 @blp.response(201, DocumentOut)
 @roles("cashier")

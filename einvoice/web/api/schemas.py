@@ -17,8 +17,9 @@ from einvoice.services.issuing import CatalogueFee, InvoiceRequest, ReceiptReque
 #: Characters XML 1.0 cannot carry (and so no document can).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_LINES = 500
-MAX_AMOUNT = Decimal(10) ** 15
-MAX_QUANTITY = Decimal(10) ** 9
+#: Bounds are ints, not Decimals: the OpenAPI document must state them as JSON numbers.
+MAX_AMOUNT = 10**15
+MAX_QUANTITY = 10**9
 
 
 def _xml_safe(value: str) -> None:
@@ -40,16 +41,24 @@ def Text(*, required: bool = False, max_length: int = 400, **kwargs: Any) -> fie
     return fields.String(required=required, validate=validators, **kwargs)
 
 
-def Amount(*, required: bool = False, minimum: Decimal = Decimal(0), **kwargs: Any) -> fields.Decimal:
-    """An exact, finite decimal amount between ``minimum`` and 10¹⁵, at most 6 decimals."""
+def Amount(*, required: bool = False, minimum: int = 0, positive: bool = False, **kwargs: Any) -> fields.Decimal:
+    """An exact, finite decimal amount from ``minimum`` (excluded if ``positive``) to 10¹⁵, at most 6 decimals."""
     return fields.Decimal(
         required=required,
-        as_string=True,
-        places=None,
         allow_nan=False,
-        validate=[validate.Range(min=minimum, max=MAX_AMOUNT), _at_most_6_decimals],
+        validate=[_between(minimum, MAX_AMOUNT, low_included=not positive), _at_most_6_decimals],
         **kwargs,
     )
+
+
+def _between(low: int, high: int, *, low_included: bool = True) -> Any:
+    """A range check for Decimal fields (marshmallow's Range would put its bounds in OpenAPI as strings)."""
+
+    def check(value: Decimal) -> None:
+        if value > high or value < low or (value == low and not low_included):
+            raise ValidationError(f"Must be {'≥' if low_included else '>'} {low} and ≤ {high}.")
+
+    return check
 
 
 def _at_most_6_decimals(value: Decimal) -> None:
@@ -61,9 +70,8 @@ def _at_most_6_decimals(value: Decimal) -> None:
 def Quantity(**kwargs: Any) -> fields.Decimal:
     """A positive quantity, at most 10⁹ with 6 decimals."""
     return fields.Decimal(
-        as_string=True,
         allow_nan=False,
-        validate=[validate.Range(min=Decimal(0), min_inclusive=False, max=MAX_QUANTITY), _at_most_6_decimals],
+        validate=[_between(0, MAX_QUANTITY, low_included=False), _at_most_6_decimals],
         **kwargs,
     )
 
@@ -134,7 +142,7 @@ class InvoiceLineSchema(Schema):
     vat_rate = Text(max_length=20)
     unit = Text(max_length=50)
     item_code = Text(max_length=50)
-    discount_rate = fields.Decimal(as_string=True, allow_nan=False, validate=validate.Range(min=0, max=100))
+    discount_rate = fields.Decimal(allow_nan=False, validate=[_between(0, 100), _at_most_6_decimals])
     discount_amount = Amount()
 
     @validates_schema
@@ -163,7 +171,7 @@ class InvoiceIn(Schema):
     buyer = fields.Nested(PartySchema, required=True)
     lines = fields.List(fields.Nested(InvoiceLineSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES))
     currency = fields.String(load_default="VND", validate=validate.Regexp(r"^[A-Z]{3}$"))
-    exchange_rate = Amount(minimum=Decimal("0.01"))
+    exchange_rate = Amount(positive=True)
     payment_method = _payment("TM/CK")
 
 
