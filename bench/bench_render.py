@@ -1,7 +1,8 @@
 """Printing and lookup-page speed, each beside a bare baseline measured in the same run.
 
-Run: ``.venv/bin/python bench/bench_render.py [--rounds N] [--skip-lookup]``. The CPU speed of these machines swings
-up to 2× within seconds, so every round measures every case once, interleaved, and the report gives min and median.
+Run: ``.venv/bin/python bench/bench_render.py [--rounds N] [--skip-printing] [--skip-lookup]``. The CPU speed of
+these machines swings up to 2× within seconds, so every round measures every case once, interleaved, and the report
+gives min and median.
 
 Printing: the first render (parse the signed XML, fill the template, WeasyPrint) and the cached render (the PDF read
 from the cache folder) of an A5 receipt, a one-page invoice and a ten-page invoice, beside a bare one-line WeasyPrint
@@ -15,19 +16,23 @@ the bare page's rate, p99 < 50 ms.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import builders
 import weasyprint
+from render.signed_docs import ROOT_CA, signer_for
 
 from einvoice.domain.documents import Invoice, Receipt
 from einvoice.render.context import Layout
@@ -99,14 +104,132 @@ def bench_printing(rounds: int, folder: Path) -> None:
         print(f"{label:<34}{min(times):>9.2f}{statistics.median(times):>9.2f}{ratio:>28.2f}")
 
 
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def lookup_apps(folder: Path) -> tuple[Any, Any, str]:
+    """Return (einvoice test client, bare Flask test client, a lookup code) on a fresh SQLite database."""
+    from flask import Flask
+
+    from einvoice.services import catalogue
+    from einvoice.services.accounts import create_token, create_user
+    from einvoice.services.issuing import Toolchain
+    from einvoice.storage.engine import make_engine, migrate, sqlite_url
+    from einvoice.web import create_app
+    from einvoice.xmldoc.validate import validate_document
+
+    engine = make_engine(sqlite_url(folder))
+    migrate(engine)
+    issuer = catalogue.create_issuer(
+        engine, {"name": "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ AN KHÁNH", "tax_code": "0109999999", "address": "Hà Nội"}
+    )
+    counter = catalogue.create_counter(engine, issuer["id"], "Quầy số 1")
+    series = catalogue.create_series(
+        engine, issuer_id=issuer["id"], kind="receipt", template="EBL01", symbol="26T", counter_id=counter["id"]
+    )
+    catalogue.create_fee(
+        engine,
+        {
+            "issuer_id": issuer["id"],
+            "code": "LP-KS",
+            "name": "Lệ phí đăng ký khai sinh",
+            "amount": Decimal(8000),
+            "legal_basis": "Nghị quyết 04/2024/NQ-HĐND",
+            "unit": "Bản",
+            "per_unit": True,
+            "effective_from": date(2026, 1, 1),
+        },
+    )
+    cashier = create_user(
+        engine,
+        username="thu.ngan",
+        full_name="Lê Văn Cường",
+        role="cashier",
+        counter_id=counter["id"],
+        password="x" * 12,
+    )
+    token = create_token(engine, cashier["id"], "bench")[0]
+
+    def sign(xml: bytes, issuer: Any, moment: datetime) -> bytes:
+        return sign_document(xml, signer_for(issuer["tax_code"]), signing_time=moment, expected_tax_code="0109999999")
+
+    trust = folder / "trust"
+    trust.mkdir()
+    shutil.copy(ROOT_CA, trust / "root.pem")
+    app = create_app(
+        {
+            "DATABASE_URL": sqlite_url(folder),
+            "DATA_DIR": folder,
+            "TOOLCHAIN": Toolchain(validate=validate_document, sign=sign),
+            "CLOCK": lambda: datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
+            "TRUST_DIR": str(trust),
+            "PUBLIC_RATE_PER_MINUTE": 10**9,
+            "PUBLIC_RATE_BURST": 10**9,
+        }
+    )
+    client = app.test_client()
+    issued = client.post(
+        "/api/v1/receipts",
+        json={"series_id": series["id"], "payer": {"name": "Trần Thị Bích"}, "fees": [{"code": "LP-KS"}]},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "bench-1"},
+    )
+    assert issued.status_code == 201, issued.get_json()
+    bare = Flask("bare")
+    bare.add_url_rule("/", "page", lambda: "<!doctype html><html lang=vi><title>Tra cứu</title><p>Xin chào</p></html>")
+    return client, bare.test_client(), str(issued.get_json()["lookup_code"])
+
+
+def bench_lookup(rounds: int, folder: Path, requests: int = 200) -> None:
+    """Measure and print the lookup page beside a bare Flask page, and the cached PDF served over HTTP."""
+    import logging
+
+    logging.getLogger("einvoice.request").disabled = True  # a JSON log line per request would dominate the timings
+    client, bare, code = lookup_apps(folder)
+    assert client.get(f"/tra-cuu/{code}/pdf").status_code == 200  # rendered once: every later request is cached
+    cases = {
+        "bare Flask page": (bare, "/"),
+        "einvoice /healthz": (client, "/healthz"),
+        "lookup page": (client, f"/tra-cuu/{code}"),
+        "cached PDF over HTTP": (client, f"/tra-cuu/{code}/pdf"),
+    }
+    latencies: dict[str, list[float]] = {name: [] for name in cases}
+    rates: dict[str, list[float]] = {name: [] for name in cases}
+    for target, path in cases.values():  # warm up
+        target.get(path)
+    for _ in range(rounds):
+        for name, (target, path) in cases.items():
+            started = time.perf_counter()
+            for _ in range(requests):
+                one = time.perf_counter()
+                answer = target.get(path)
+                latencies[name].append((time.perf_counter() - one) * 1000)
+                assert answer.status_code == 200, (name, answer.status_code)
+            rates[name].append(requests / (time.perf_counter() - started))
+    print(f"\n{'pages (WSGI test client)':<26}{'rps min':>9}{'rps med':>9}{'p50 ms':>9}{'p99 ms':>9}{'rps × bare':>12}")
+    bare_rates = rates["bare Flask page"]
+    for name in cases:
+        ratio = statistics.median(r / b for r, b in zip(rates[name], bare_rates, strict=True))
+        print(
+            f"{name:<26}{min(rates[name]):>9.0f}{statistics.median(rates[name]):>9.0f}"
+            f"{_percentile(latencies[name], 0.5):>9.2f}{_percentile(latencies[name], 0.99):>9.2f}{ratio:>12.2f}"
+        )
+
+
 def main() -> None:
     """Run the benchmarks and print their tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--skip-lookup", action="store_true")
+    parser.add_argument("--skip-printing", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        bench_printing(args.rounds, Path(folder))
+    if not args.skip_printing:
+        with tempfile.TemporaryDirectory() as folder:
+            bench_printing(args.rounds, Path(folder))
+    if not args.skip_lookup:
+        with tempfile.TemporaryDirectory() as folder:
+            bench_lookup(args.rounds, Path(folder))
 
 
 if __name__ == "__main__":

@@ -13,10 +13,12 @@ deploy with werkzeug's ``ProxyFix`` so that ``remote_addr`` is the client's, or 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,7 +26,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from einvoice.domain.documents import Invoice, Receipt
 from einvoice.domain.errors import EInvoiceError, Problem
@@ -123,11 +125,14 @@ class StoredDocument:
     state: str
 
 
+#: Built once: constructing the statement per request cost a tenth of a cached page view.
+_BY_LOOKUP_CODE = select(documents.c.xml, documents.c.state).where(documents.c.lookup_code == bindparam("code"))
+
+
 def find_by_lookup_code(code: str) -> StoredDocument | None:
     """Return the document whose lookup code is ``code`` (canonical form), or ``None``."""
-    query = select(documents.c.xml, documents.c.state).where(documents.c.lookup_code == code)
     with runtime().engine.connect() as conn:
-        row = conn.execute(query).first()
+        row = conn.execute(_BY_LOOKUP_CODE, {"code": code}).first()
     return None if row is None else StoredDocument(bytes(row.xml), str(row.state))
 
 
@@ -198,13 +203,52 @@ def lookup_form() -> str | tuple[str, int]:
     return render_template("public/lookup.html") if typed is None else document_page(typed)
 
 
+class PageCache:
+    """Rendered document pages, keyed by the SHA-256 of the stored bytes (and state, code, trust settings).
+
+    Verifying costs about half of a page view. Byte-identical XML always gets the same verdict (the verifier judges
+    the certificate at the signing time, not now), so a page is reused for the same bytes for ``ttl`` seconds;
+    bytes altered in storage hash differently and are verified anew. The ``ttl`` bounds how long a change of the
+    trust store takes to show.
+    """
+
+    def __init__(self, size: int = 4096, ttl: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._pages: OrderedDict[Hashable, tuple[float, str]] = OrderedDict()
+        self._size, self._ttl, self._clock = size, ttl, clock
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Hashable, make: Callable[[], str]) -> str:
+        """Return the page cached under ``key``, or make, cache and return it."""
+        now = self._clock()
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None and found[0] > now:
+                self._pages.move_to_end(key)
+                return found[1]
+        page = make()
+        with self._lock:
+            self._pages[key] = (now + self._ttl, page)
+            while len(self._pages) > self._size:
+                self._pages.popitem(last=False)
+        return page
+
+
+_pages = PageCache()
+
+
 @bp.get("/tra-cuu/<code>")
 def document_page(code: str) -> str | tuple[str, int]:
-    """Show a document's summary and its signatures, verified now."""
+    """Show a document's summary and its signatures, verified on first view of these exact bytes."""
     found = _found(code)
     if found is None:
         return _not_found()
     canonical, stored = found
+    config = current_app.config
+    key = (hashlib.sha256(stored.xml).digest(), stored.state, canonical, config.get("TRUST_DIR"), config["ENV"])
+    return _pages.get_or_make(key, lambda: _document_html(canonical, stored))
+
+
+def _document_html(canonical: str, stored: StoredDocument) -> str:
     report = _verify(stored.xml)
     return render_template(
         "public/document.html",

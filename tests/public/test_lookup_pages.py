@@ -95,8 +95,9 @@ def test_xml_download_is_the_stored_bytes(public: FlaskClient, issue: Issue, eng
 
 
 def test_tampered_stored_document_shows_an_invalid_signature(public: FlaskClient, issue: Issue, engine: Engine) -> None:
-    """If the stored bytes are altered, the page says the signature is not valid: it is verified on every view."""
+    """If the stored bytes are altered after a first view, the next view says the signature is not valid."""
     code = issue()["lookup_code"]
+    assert "Chứng từ còn nguyên vẹn" in text_of(public.get(f"/tra-cuu/{code}").data)
     with engine.begin() as conn:
         xml = conn.execute(select(documents.c.xml)).scalar_one()
         conn.execute(update(documents).values(xml=xml.replace("Trần Thị Bích".encode(), "Trần Thị Bính".encode())))

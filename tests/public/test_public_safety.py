@@ -15,7 +15,7 @@ from public.lookup_support import make_public_app
 from sqlalchemy import Engine
 
 from einvoice.domain.lookup import format_lookup_code, new_lookup_code
-from einvoice.web.public import RateLimiter, find_by_lookup_code
+from einvoice.web.public import PageCache, RateLimiter, find_by_lookup_code
 
 Issue = Callable[..., dict[str, Any]]
 MALFORMED = [
@@ -135,3 +135,22 @@ def test_pages_load_nothing_from_elsewhere(public: FlaskClient, issue: Issue) ->
         assert links
         assert all(link.startswith(("/", "#")) for link in links), links
         assert "<script" not in html
+
+
+def test_page_cache_reuses_then_expires() -> None:
+    """A page is made once per key until its time runs out, and the least recently used goes first when full."""
+    now = [0.0]
+    cache = PageCache(size=2, ttl=10, clock=lambda: now[0])
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        made.append(name)
+        return name
+
+    assert [cache.get_or_make("a", lambda: make("a")), cache.get_or_make("a", lambda: make("a2"))] == ["a", "a"]
+    cache.get_or_make("b", lambda: make("b"))
+    cache.get_or_make("c", lambda: make("c"))  # evicts "a"
+    assert cache.get_or_make("a", lambda: make("a3")) == "a3"
+    now[0] = 11.0
+    assert cache.get_or_make("c", lambda: make("c2")) == "c2"
+    assert made == ["a", "b", "c", "a3", "c2"]
