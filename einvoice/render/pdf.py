@@ -34,6 +34,9 @@ from einvoice.xmldoc.parse import load_root, read_document
 TEMPLATE_VERSION = "2025.11-1"
 CACHE_FOLDER = "pdf-cache"
 _thread = threading.local()
+#: The id a roll template gives its last element, and the paper left below it, in CSS pixels (4 mm).
+CUT_ANCHOR = "cat-giay"
+CUT_MARGIN_PX = 4 * 96 / 25.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +72,15 @@ def _font_config() -> FontConfiguration:
 
 
 def html_to_pdf(html: str, *, identifier: bytes) -> bytes:
-    """Render an HTML string to PDF bytes with a fixed file identifier, subsetting the fonts it uses."""
+    """Render an HTML string to PDF bytes with a fixed file identifier, subsetting the fonts it uses.
+
+    A roll template ends with an element whose id is :data:`CUT_ANCHOR`: the last page is then cut just below it
+    (plus :data:`CUT_MARGIN_PX`), as a counter printer cuts its paper, instead of running to the full page height.
+    """
     document = weasyprint.HTML(string=html).render(font_config=_font_config())
+    last = document.pages[-1]
+    if CUT_ANCHOR in last.anchors:
+        last.height = min(last.height, last.anchors[CUT_ANCHOR][1] + CUT_MARGIN_PX)
     pdf: bytes = document.write_pdf(pdf_identifier=identifier)
     return pdf
 

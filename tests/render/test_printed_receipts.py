@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -76,3 +78,14 @@ def test_long_payer_and_fee_names_wrap_on_narrow_paper(sign: Sign, layout: Layou
     pdf = render_document_pdf(xml, layout=layout, template_version=TEMPLATE_VERSION, settings=RenderSettings())
     assert words_outside_page(pdf, tmp_path, margin_pt=MARGINS_PT[layout]) == []
     assert "Ngọc Hân" in flat(pdf_text(pdf, tmp_path))
+
+
+def test_roll_is_cut_below_its_content(receipt_xml: bytes, tmp_path: Path) -> None:
+    """The 80 mm roll is as long as the receipt, not a full 297 mm page, and nothing is cut off."""
+    pdf = render_document_pdf(receipt_xml, layout="roll80", template_version=TEMPLATE_VERSION)
+    (tmp_path / "roll.pdf").write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "roll.pdf")], capture_output=True, text=True, check=True).stdout
+    width, height = (float(v) for v in re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())  # type: ignore[union-attr]
+    assert round(width / 72 * 25.4) == 80
+    assert 100 < height / 72 * 25.4 < 250
+    assert flat(pdf_text(pdf, tmp_path)).endswith("Mã tra cứu: Q4XZ-8B1M-N2PK")
