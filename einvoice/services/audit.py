@@ -38,6 +38,9 @@ HASHED_FIELDS = (
 )
 
 
+_INSERT_ENTRY = audit_entries.insert()
+
+
 def canonical_json(fields: Mapping[str, object]) -> bytes:
     """Return the canonical JSON of ``fields``: sorted keys, no whitespace, UTF-8."""
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -83,7 +86,7 @@ def append_issue_entry(conn: Connection, entry: IssueEntry, prev_hash: str | Non
     }
     prev = prev_hash or GENESIS
     digest = entry_hash(prev, fields)
-    conn.execute(audit_entries.insert().values(**fields, prev_hash=prev, hash=digest))
+    conn.execute(_INSERT_ENTRY, {**fields, "prev_hash": prev, "hash": digest})
     return digest
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from einvoice.services.errors import ConflictError, NotFoundError
 from einvoice.services.issuing import Actor
-from einvoice.storage.engine import write_engine
+from einvoice.storage.engine import writing
 from einvoice.storage.schema import drafts
 
 
@@ -35,7 +35,7 @@ def create_draft(engine: Engine, actor: Actor, kind: str, payload: dict[str, Any
         "created_at": now,
         "updated_at": now,
     }
-    with write_engine(engine).begin() as conn:
+    with writing(engine) as conn:
         row = conn.execute(drafts.insert().values(**values).returning(*drafts.c)).mappings().one()
     return _out(row)
 
@@ -57,7 +57,7 @@ def update_draft(engine: Engine, draft_id: int, actor: Actor, payload: dict[str,
     """Replace a draft's request; an issued draft can no longer change."""
     if get_draft(engine, draft_id, actor)["document_id"] is not None:
         raise ConflictError(f"draft {draft_id} was issued")
-    with write_engine(engine).begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             update(drafts)
             .where(drafts.c.id == draft_id, drafts.c.document_id.is_(None))

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from einvoice.services.errors import ConflictError, problem
-from einvoice.storage.engine import is_busy, write_engine
+from einvoice.storage.engine import is_busy, writing
 from einvoice.storage.schema import idempotency_keys
 
 STALE_AFTER = timedelta(minutes=5)
@@ -52,7 +52,7 @@ def reserve(engine: Engine, user_id: int, key: str, fingerprint: str) -> Reserva
     """Hold ``key`` for this request, or return the stored answer; raise on a different body or a request in flight."""
     for attempt in range(20):
         try:
-            with write_engine(engine).begin() as conn:
+            with writing(engine) as conn:
                 return _reserve(conn, user_id, key, fingerprint)
         except OperationalError as error:
             if not is_busy(error) or attempt == 19:
@@ -110,22 +110,13 @@ def complete(conn: Connection, reservation: Reservation, answer: StoredResponse,
 
 def complete_now(engine: Engine, reservation: Reservation, answer: StoredResponse) -> None:
     """Store the answer in a transaction of its own."""
-    with write_engine(engine).begin() as conn:
+    with writing(engine) as conn:
         complete(conn, reservation, answer, None)
-
-
-def outcome_if_done(engine: Engine, reservation: Reservation) -> StoredResponse | None:
-    """Return the answer stored for ``reservation``, or ``None`` while it is not done."""
-    with engine.connect() as conn:
-        row = conn.execute(select(idempotency_keys).where(idempotency_keys.c.id == reservation.id)).mappings().first()
-    if row is None or row["state"] != "done":
-        return None
-    return StoredResponse(row["status_code"], row["content_type"], row["location"], row["response_body"])
 
 
 def release(engine: Engine, reservation: Reservation) -> None:
     """Forget a key whose request failed unexpectedly, so that a retry runs it again."""
-    with write_engine(engine).begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             delete(idempotency_keys).where(idempotency_keys.c.id == reservation.id, idempotency_keys.c.state != "done")
         )

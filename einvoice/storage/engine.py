@@ -9,7 +9,12 @@ row with ``SELECT … FOR UPDATE``.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +50,43 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def write_engine(engine: Engine) -> Engine:
     """Return a view of ``engine`` whose transactions take the write lock up front (SQLite ``BEGIN IMMEDIATE``)."""
     return engine.execution_options(**{_WRITE_OPTION: True})
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """Run a write transaction: on SQLite, queued on a file lock first, then ``BEGIN IMMEDIATE``.
+
+    SQLite's own busy handler waits by sleeping in growing steps (up to 100 ms), so with several processes writing,
+    most of the time goes to sleeping while the lock is free. A blocking ``flock`` on a file beside the database wakes
+    the next writer the moment the lock is released; the busy timeout stays as the safety net for other writers.
+    """
+    with _queued(engine), write_engine(engine).begin() as conn:
+        yield conn
+
+
+_queues: dict[tuple[int, str], tuple[threading.Lock, int]] = {}
+_queues_guard = threading.Lock()
+
+
+@contextmanager
+def _queued(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    # flock belongs to an open file description, shared by threads and across fork: one per process and file,
+    # and a thread lock in front of it.
+    key = (os.getpid(), database)
+    with _queues_guard:
+        if key not in _queues:
+            _queues[key] = (threading.Lock(), os.open(f"{database}-writelock", os.O_RDWR | os.O_CREAT, 0o600))
+        thread_lock, descriptor = _queues[key]
+    with thread_lock:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
 def _sqlite_connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:

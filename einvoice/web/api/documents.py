@@ -30,6 +30,7 @@ from einvoice.web.runtime import runtime
 
 blp = Blueprint("documents", __name__, url_prefix=PREFIX, description="Issue, read and search documents")
 READERS = ("cashier", "finance", "admin")
+_DOCUMENT_OUT = DocumentOut()
 
 
 def issue_and_answer(request: IssueRequest, *, draft_id: int | None = None) -> Response:
@@ -40,7 +41,7 @@ def issue_and_answer(request: IssueRequest, *, draft_id: int | None = None) -> R
     def before_commit(conn: Connection, issued: IssuedDocument) -> None:
         if draft_id is not None:
             mark_issued(conn, draft_id, issued.id)
-        answer = json_answer(201, DocumentOut().dump(_row(issued)), _url(issued.id))
+        answer = json_answer(201, _DOCUMENT_OUT.dump(_row(issued)), _url(issued.id))
         store_in(conn, answer, issued.id)
         answers.append(answer)
 
@@ -59,10 +60,10 @@ def _url(document_id: int) -> str:
 
 @blp.route("/receipts", methods=["POST"])
 @blp.doc(parameters=[IDEMPOTENCY_HEADER])
-@blp.response(201, DocumentOut)
+@blp.response(201, _DOCUMENT_OUT)
 @roles("cashier")
 @idempotent
-@blp.arguments(ReceiptIn)
+@blp.arguments(ReceiptIn())
 def issue_receipt(data: dict[str, Any]) -> Response:
     """Issue a fee receipt from catalogue codes and/or explicit lines."""
     return issue_and_answer(receipt_request(data))
@@ -70,10 +71,10 @@ def issue_receipt(data: dict[str, Any]) -> Response:
 
 @blp.route("/invoices", methods=["POST"])
 @blp.doc(parameters=[IDEMPOTENCY_HEADER])
-@blp.response(201, DocumentOut)
+@blp.response(201, _DOCUMENT_OUT)
 @roles("cashier")
 @idempotent
-@blp.arguments(InvoiceIn)
+@blp.arguments(InvoiceIn())
 def issue_invoice(data: dict[str, Any]) -> Response:
     """Issue an invoice."""
     return issue_and_answer(invoice_request(data))

@@ -64,6 +64,7 @@ def store_in(conn: Connection, answer: StoredResponse, document_id: int | None) 
     reservation: Reservation | None = g.get("idempotency")
     if reservation is not None:
         idempotency.complete(conn, reservation, answer, document_id)
+        g.idempotency_stored = True  # counts only if the view then returns: an exception means rollback
 
 
 def idempotent(view: F) -> F:
@@ -85,11 +86,10 @@ def idempotent(view: F) -> F:
         g.idempotency = found
         try:
             response = current_app.make_response(view(*args, **kwargs))
+            if g.get("idempotency_stored"):
+                return response
         except Exception as error:  # answered by the app's handlers, then kept or released
             response = current_app.make_response(current_app.handle_user_exception(error))
-        stored = idempotency.outcome_if_done(engine, found)
-        if stored is not None:
-            return response
         if response.status_code in _KEPT and not response.direct_passthrough:
             answer = StoredResponse(
                 response.status_code, response.content_type or "", response.headers.get("Location"), response.get_data()

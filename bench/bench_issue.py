@@ -1,0 +1,252 @@
+"""Receipts issued per second through HTTP (gunicorn, 2 workers) beside the in-process ceiling, same run, interleaved.
+
+Run: ``.venv/bin/python bench/bench_issue.py [--rounds N] [--requests N] [postgresql+psycopg://…]``. SQLite always;
+PostgreSQL too when a URL is given or ``EINVOICE_TEST_DATABASE_URL`` is set (a throwaway schema is made and dropped).
+
+Each round measures, one after the other: the in-process ceiling (build + validate + sign + commit of a 1-line
+receipt, one thread, no HTTP), then HTTP at full load (``--clients`` keep-busy clients), then HTTP open-loop at half
+the rate just reached. The report gives min and median over rounds; targets: HTTP max ≥ 50 % of the ceiling, and
+p99 < 50 ms at half the maximum rate. Loopback only; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, select
+
+from einvoice.domain.parties import Buyer
+from einvoice.domain.totals import fee_line
+from einvoice.services.accounts import create_token
+from einvoice.services.issuing import Actor, ReceiptRequest, issue_document
+from einvoice.services.seed import seed_demo
+from einvoice.services.toolchain import pkcs12_toolchain
+from einvoice.storage.engine import make_engine, migrate, sqlite_url
+from einvoice.storage.schema import series, users
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+BODY_LINE = {"name": "Lệ phí chứng thực bản sao từ bản chính", "unit_price": "2000", "legal_basis": "TT 226/2016"}
+
+
+@dataclass
+class Setup:
+    """A prepared database: its URL, the receipt series, the cashier (actor and token), the data folder."""
+
+    url: str
+    series_id: int
+    actor: Actor
+    token: str
+    data_dir: Path
+
+
+def prepare(url: str, data_dir: Path) -> Setup:
+    """Migrate and seed the demo set-up; return what the runs need."""
+    engine = make_engine(url)
+    migrate(engine)
+    seed_demo(engine, data_dir, datetime.now(UTC))
+    with engine.connect() as conn:
+        series_id = conn.execute(select(series.c.id).where(series.c.kind == "receipt")).scalar_one()
+        user = conn.execute(select(users).where(users.c.role == "cashier")).mappings().one()
+    token, _ = create_token(engine, user["id"], "bench")
+    engine.dispose()
+    actor = Actor(user["id"], user["username"], "cashier", user["counter_id"], user["full_name"])
+    return Setup(url, series_id, actor, token, data_dir)
+
+
+def free_port() -> int:
+    """Return a free TCP port on the loopback interface."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_gunicorn(setup: Setup, port: int) -> subprocess.Popen[bytes]:
+    """Start gunicorn with 2 workers on the prepared database; return once /healthz answers."""
+    env = {**os.environ, "EINVOICE_DATA_DIR": str(setup.data_dir), "EINVOICE_DATABASE_URL": setup.url}
+    process = subprocess.Popen(
+        [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def ceiling(setup: Setup, count: int) -> float:
+    """Issue ``count`` 1-line receipts in-process, one thread; return receipts per second."""
+    engine = make_engine(setup.url)
+    tools = pkcs12_toolchain()
+    line = fee_line(BODY_LINE["name"], Decimal(2000), legal_basis=BODY_LINE["legal_basis"])
+    request = ReceiptRequest(setup.series_id, Buyer(name="Nguyễn Văn An"), lines=(line,))
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    issue_document(engine, request, actor=setup.actor, now=now, tools=tools)  # load the signer, warm the caches
+    started = time.perf_counter()
+    for _ in range(count):
+        issue_document(engine, request, actor=setup.actor, now=now, tools=tools)
+    rate = count / (time.perf_counter() - started)
+    engine.dispose()
+    return rate
+
+
+def _post(port: int, setup: Setup, body: bytes) -> float:
+    headers = {
+        "Authorization": f"Bearer {setup.token}",
+        "Idempotency-Key": uuid.uuid4().hex,
+        "Content-Type": "application/json",
+    }
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("POST", "/api/v1/receipts", body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status != 201:
+        raise RuntimeError(f"HTTP {response.status}")
+    return time.perf_counter() - started
+
+
+def _body(setup: Setup) -> bytes:
+    return json.dumps({"series_id": setup.series_id, "payer": {"name": "Nguyễn Văn An"}, "lines": [BODY_LINE]}).encode()
+
+
+def http_max(port: int, setup: Setup, count: int, clients: int) -> tuple[float, list[float]]:
+    """Send ``count`` requests from ``clients`` busy threads; return receipts per second and latencies."""
+    body, latencies, lock = _body(setup), [], threading.Lock()
+    remaining = iter(range(count))
+
+    def client() -> None:
+        for _ in remaining:
+            elapsed = _post(port, setup, body)
+            with lock:
+                latencies.append(elapsed)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return count / (time.perf_counter() - started), latencies
+
+
+def http_paced(port: int, setup: Setup, count: int, rate: float) -> list[float]:
+    """Send ``count`` requests open-loop at ``rate`` per second; return their latencies."""
+    body, latencies, lock = _body(setup), [], threading.Lock()
+    started = time.perf_counter()
+    threads = []
+
+    def fire() -> None:
+        elapsed = _post(port, setup, body)
+        with lock:
+            latencies.append(elapsed)
+
+    for index in range(count):
+        delay = started + index / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        thread = threading.Thread(target=fire)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Return the ``fraction`` percentile of ``values`` in milliseconds (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))] * 1000
+
+
+def run_backend(name: str, setup: Setup, rounds: int, requests: int, clients: int) -> None:
+    """Measure one backend and print its lines."""
+    port = free_port()
+    server = start_gunicorn(setup, port)
+    try:
+        _post(port, setup, _body(setup))  # warm both workers' runtimes
+        _post(port, setup, _body(setup))
+        ceilings, maxima, max_latencies, paced_latencies = [], [], [], []
+        for _ in range(rounds):
+            ceilings.append(ceiling(setup, requests))
+            rate, latencies = http_max(port, setup, requests, clients)
+            maxima.append(rate)
+            max_latencies += latencies
+            paced_latencies += http_paced(port, setup, requests, rate / 2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    best_ratio = statistics.median(maxima) / statistics.median(ceilings)
+    print(f"{name:<10} in-process ceiling        {min(ceilings):7.1f} / {statistics.median(ceilings):7.1f} receipts/s")
+    print(
+        f"{name:<10} HTTP, {clients} clients          {min(maxima):7.1f} / {statistics.median(maxima):7.1f} receipts/s"
+        f"   p50 {percentile(max_latencies, 0.5):6.1f} ms  p99 {percentile(max_latencies, 0.99):6.1f} ms"
+    )
+    print(
+        f"{name:<10} HTTP at half max rate     {'':>17}"
+        f"   p50 {percentile(paced_latencies, 0.5):6.1f} ms  p99 {percentile(paced_latencies, 0.99):6.1f} ms"
+    )
+    verdict_rate = "ok" if best_ratio >= 0.5 else "BELOW TARGET"
+    verdict_p99 = "ok" if percentile(paced_latencies, 0.99) < 50 else "ABOVE TARGET"
+    print(f"{name:<10} HTTP/ceiling (medians) {best_ratio:6.0%} ({verdict_rate}, target ≥ 50 %)", end="; ")
+    print(f"p99 at half rate: {verdict_p99} (target < 50 ms)")
+
+
+def main() -> None:
+    """Parse arguments, prepare each backend, measure, report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("postgres_url", nargs="?", default=os.environ.get("EINVOICE_TEST_DATABASE_URL"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=150, help="requests per measurement (bounded)")
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    print("backend    measure                   min / median             latency")
+    with tempfile.TemporaryDirectory(prefix="einvoice-bench-") as folder:
+        data_dir = Path(folder)
+        run_backend("sqlite", prepare(sqlite_url(data_dir), data_dir), args.rounds, args.requests, args.clients)
+        if args.postgres_url:
+            schema = f"bench_{secrets.token_hex(4)}"
+            admin = create_engine(args.postgres_url)
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            try:
+                url = make_url(args.postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+                setup = prepare(url.render_as_string(hide_password=False), data_dir)
+                run_backend("postgresql", setup, args.rounds, args.requests, args.clients)
+            finally:
+                with admin.begin() as conn:
+                    conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
