@@ -16,11 +16,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from einvoice.domain.errors import Problem
 from einvoice.services.catalogue import Row, get_row, update_row
 from einvoice.services.errors import ConflictError, RequestProblemsError
 from einvoice.services.issuing import Actor
+from einvoice.storage.engine import writing
 from einvoice.storage.schema import api_tokens, counters, users
 
 ROLES = ("cashier", "finance", "admin")
@@ -73,10 +75,13 @@ def create_user(
         "active": True,
         "created_at": datetime.now(UTC),
     }
-    with engine.begin() as conn:
-        if conn.execute(select(users.c.id).where(users.c.username == username)).first() is not None:
-            raise ConflictError(f"user {username} exists")
-        row = conn.execute(users.insert().values(**values).returning(*users.c)).mappings().one()
+    try:
+        with writing(engine) as conn:
+            if conn.execute(select(users.c.id).where(users.c.username == username)).first() is not None:
+                raise ConflictError(f"user {username} exists")
+            row = conn.execute(users.insert().values(**values).returning(*users.c)).mappings().one()
+    except IntegrityError as error:  # PostgreSQL: a concurrent insert of the same username
+        raise ConflictError(f"user {username} exists") from error
     return public(row)
 
 
@@ -126,7 +131,7 @@ def create_token(engine: Engine, user_id: int, name: str) -> tuple[str, Row]:
     get_row(engine, users, user_id)
     token = "ei_" + secrets.token_urlsafe(32)
     values = {"user_id": user_id, "name": name, "token_hash": _token_hash(token), "created_at": datetime.now(UTC)}
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = conn.execute(api_tokens.insert().values(**values).returning(*api_tokens.c)).mappings().one()
     return token, {k: v for k, v in row.items() if k != "token_hash"}
 

@@ -23,6 +23,7 @@ from einvoice.domain.series import (
     series_year,
 )
 from einvoice.services.errors import ConflictError, NotFoundError, RequestProblemsError
+from einvoice.storage.engine import writing
 from einvoice.storage.schema import counters, fees, issuers, series
 
 Row = dict[str, Any]
@@ -30,7 +31,7 @@ Row = dict[str, Any]
 
 def _insert(engine: Engine, table: Table, values: Mapping[str, Any]) -> Row:
     try:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             row = conn.execute(table.insert().values(**values).returning(*table.c)).mappings().one()
     except IntegrityError as error:
         raise ConflictError(f"{table.name}: conflicts with an existing row") from error
@@ -57,7 +58,7 @@ def update_row(engine: Engine, table: Table, row_id: int, values: Mapping[str, A
     """Change the given columns of one row; return the row as it now is."""
     if values:
         try:
-            with engine.begin() as conn:
+            with writing(engine) as conn:
                 found = conn.execute(table.update().where(table.c.id == row_id).values(**values)).rowcount
         except IntegrityError as error:
             raise ConflictError(f"{table.name}: conflicts with an existing row") from error
