@@ -119,21 +119,24 @@ def _rate_limit() -> Response | None:
 
 @dataclass(frozen=True, slots=True)
 class StoredDocument:
-    """What the public pages need of a stored document: its signed bytes and its state."""
+    """What the public pages need of a stored document: its signed bytes, kind and state."""
 
     xml: bytes
+    kind: str  # invoice | receipt
     state: str
 
 
 #: Built once: constructing the statement per request cost a tenth of a cached page view.
-_BY_LOOKUP_CODE = select(documents.c.xml, documents.c.state).where(documents.c.lookup_code == bindparam("code"))
+_BY_LOOKUP_CODE = select(documents.c.xml, documents.c.kind, documents.c.state).where(
+    documents.c.lookup_code == bindparam("code")
+)
 
 
 def find_by_lookup_code(code: str) -> StoredDocument | None:
     """Return the document whose lookup code is ``code`` (canonical form), or ``None``."""
     with runtime().engine.connect() as conn:
         row = conn.execute(_BY_LOOKUP_CODE, {"code": code}).first()
-    return None if row is None else StoredDocument(bytes(row.xml), str(row.state))
+    return None if row is None else StoredDocument(bytes(row.xml), str(row.kind), str(row.state))
 
 
 def _found(typed: str) -> tuple[str, StoredDocument] | None:
@@ -278,7 +281,7 @@ def document_pdf(code: str) -> Response | tuple[str, int]:
     if found is None:
         return _not_found()
     canonical, stored = found
-    layout: Layout = "a5" if load_root(stored.xml).tag == "BLai" else "a4"
+    layout: Layout = "a5" if stored.kind == "receipt" else "a4"
     try:
         pdf = render_document_pdf(
             stored.xml,
