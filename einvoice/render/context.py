@@ -19,12 +19,14 @@ from einvoice.render.signature import SignatureFacts, issuer_signature
 
 Layout = Literal["a4", "a5", "roll80"]
 LAYOUTS: tuple[Layout, ...] = ("a4", "a5", "roll80")
-#: Which layouts print which kind of document, and the template of each.
+#: Which layouts print which kind of document: the template of each; its stylesheet has the same name in ``.css``.
 TEMPLATES: dict[tuple[str, Layout], str] = {
     ("invoice", "a4"): "print/invoice_a4.html",
     ("receipt", "a5"): "print/receipt_a5.html",
     ("receipt", "roll80"): "print/receipt_roll80.html",
 }
+#: The stylesheet every layout's own stylesheet builds on.
+BASE_STYLESHEET = "print/_base.css"
 
 PAYMENT_METHODS = {
     "TM": "Tiền mặt",
@@ -77,6 +79,11 @@ def kind_of(document: Invoice | Receipt) -> str:
 def template_name(document: Invoice | Receipt, layout: Layout) -> str | None:
     """Return the template that prints ``document`` in ``layout``, or ``None`` if that layout does not fit it."""
     return TEMPLATES.get((kind_of(document), layout))
+
+
+def stylesheet_names(template: str) -> tuple[str, str]:
+    """Return the stylesheets of ``template``, in cascade order: the shared one, then the layout's own."""
+    return BASE_STYLESHEET, template.removesuffix(".html") + ".css"
 
 
 def print_context(

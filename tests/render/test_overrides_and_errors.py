@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import builders
@@ -45,6 +46,19 @@ def test_override_of_a_shared_piece_applies_to_every_layout(receipt_xml: bytes, 
     for layout in ("a5", "roll80"):
         pdf = render_document_pdf(receipt_xml, layout=layout, template_version="x", settings=settings)  # type: ignore[arg-type]
         assert flat(pdf_text(pdf, tmp_path)) == "Biên lai của Trần Thị Bích"
+
+
+def test_override_of_a_stylesheet_changes_the_paper(receipt_xml: bytes, tmp_path: Path) -> None:
+    """A layout's stylesheet can be overridden too: here the A5 receipt is printed on A4 paper."""
+    (tmp_path / "print").mkdir()
+    ours = (templates_dir() / "print" / "receipt_a5.css").read_text(encoding="utf-8")
+    (tmp_path / "print" / "receipt_a5.css").write_text(ours.replace("size: A5", "size: A4"), encoding="utf-8")
+    pdf = render_document_pdf(
+        receipt_xml, layout="a5", template_version="x", settings=RenderSettings(override_dir=tmp_path)
+    )
+    (tmp_path / "doc.pdf").write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "doc.pdf")], capture_output=True, text=True, check=True).stdout
+    assert "Page size:       595.276 x 841.89 pts (A4)" in info
 
 
 def test_broken_override_raises_render_error(receipt_xml: bytes, tmp_path: Path) -> None:
