@@ -27,6 +27,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy import bindparam, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from einvoice.domain.documents import Invoice, Receipt
 from einvoice.domain.errors import EInvoiceError, Problem
@@ -309,6 +310,12 @@ def check_upload() -> str | tuple[str, int]:
         return render_template("public/check.html", result=None, error="Vui lòng chọn một tệp XML."), 400
     xml = upload.stream.read(MAX_XML_BYTES + 1)
     return render_template("public/check.html", result=check_report(xml), filename=upload.filename)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """Answer an upload over the size limit with the form and a plain reason, not the API's JSON error."""
+    return render_template("public/check.html", result=None, error="Tệp quá lớn: tối đa 5 MB."), 413
 
 
 def check_report(xml: bytes) -> dict[str, Any]:

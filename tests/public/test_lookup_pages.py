@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from public.lookup_support import PUBLIC_BASE_URL
+from public.lookup_support import PUBLIC_BASE_URL, make_public_app
 from render.pdftools import flat, pdf_qr, pdf_text
 from sqlalchemy import Engine, select, update
 
@@ -168,6 +169,23 @@ def test_upload_without_a_file_is_400(public: FlaskClient) -> None:
     answer = public.post("/tra-cuu/kiem-tra", data={})
     assert answer.status_code == 400
     assert "Vui lòng chọn một tệp XML." in text_of(answer.data)
+
+
+def test_upload_over_the_size_limit_is_413_in_vietnamese(
+    engine: Engine, world: dict[str, Any], clock: Callable[[], datetime], tmp_path: Path
+) -> None:
+    """A file over the app's upload limit gets the form back with the reason, status 413."""
+    from einvoice.web.runtime import dispose
+
+    app = make_public_app(engine, clock, tmp_path / "data", MAX_CONTENT_LENGTH=2048)
+    try:
+        answer = app.test_client().post(
+            "/tra-cuu/kiem-tra", data={"tep": (_file(b"<a>" + b" " * 4096 + b"</a>"), "x.xml")}
+        )
+        assert answer.status_code == 413
+        assert "Tệp quá lớn: tối đa 5 MB." in text_of(answer.data)
+    finally:
+        dispose(app)
 
 
 def test_weasyprint_is_loaded_with_the_app(public_app: Flask) -> None:
