@@ -14,7 +14,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -142,13 +142,15 @@ def revoke_token(engine: Engine, token_id: int) -> Row:
     return {k: v for k, v in row.items() if k != "token_hash"}
 
 
+_BY_TOKEN = (
+    select(users)
+    .join(api_tokens, api_tokens.c.user_id == users.c.id)
+    .where(api_tokens.c.token_hash == bindparam("b_hash"), api_tokens.c.revoked_at.is_(None), users.c.active)
+)
+
+
 def actor_for_token(engine: Engine, token: str) -> Actor | None:
     """Return the actor an unrevoked token of an active user stands for, or ``None``."""
-    query = (
-        select(users)
-        .join(api_tokens, api_tokens.c.user_id == users.c.id)
-        .where(api_tokens.c.token_hash == _token_hash(token), api_tokens.c.revoked_at.is_(None), users.c.active)
-    )
     with engine.connect() as conn:
-        row = conn.execute(query).mappings().first()
+        row = conn.execute(_BY_TOKEN, {"b_hash": _token_hash(token)}).mappings().first()
     return None if row is None else _actor(row)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from einvoice.storage.schema import audit_entries, documents, series
@@ -39,6 +39,9 @@ HASHED_FIELDS = (
 
 
 _INSERT_ENTRY = audit_entries.insert()
+_NEXT_SEQ = select(func.coalesce(func.max(audit_entries.c.seq), 0) + 1).where(
+    audit_entries.c.series_id == bindparam("b_series")
+)
 
 
 def canonical_json(fields: Mapping[str, object]) -> bytes:
@@ -68,9 +71,7 @@ class IssueEntry:
 
 def append_issue_entry(conn: Connection, entry: IssueEntry, prev_hash: str | None) -> str:
     """Append the entry for an issued document inside the caller's transaction; return its hash (the new head)."""
-    seq = conn.execute(
-        select(func.coalesce(func.max(audit_entries.c.seq), 0) + 1).where(audit_entries.c.series_id == entry.series_id)
-    ).scalar_one()
+    seq = conn.execute(_NEXT_SEQ, {"b_series": entry.series_id}).scalar_one()
     fields: dict[str, object] = {
         "series_id": entry.series_id,
         "seq": seq,

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -24,6 +24,13 @@ from einvoice.storage.schema import idempotency_keys
 
 STALE_AFTER = timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
+
+
+_FIND = select(idempotency_keys).where(
+    idempotency_keys.c.user_id == bindparam("b_user"), idempotency_keys.c.key == bindparam("b_key")
+)
+_INSERT = idempotency_keys.insert().returning(idempotency_keys.c.id)
+_COMPLETE = update(idempotency_keys).where(idempotency_keys.c.id == bindparam("b_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +59,9 @@ def reserve(engine: Engine, user_id: int, key: str, fingerprint: str) -> Reserva
     """Hold ``key`` for this request, or return the stored answer; raise on a different body or a request in flight."""
     for attempt in range(20):
         try:
-            with writing(engine) as conn:
+            # Not durable: a reservation lost in a power cut is a request that never finished; the issuing commit,
+            # durable, makes it durable anyway (SQLite WAL commits are ordered).
+            with writing(engine, durable=False) as conn:
                 return _reserve(conn, user_id, key, fingerprint)
         except OperationalError as error:
             if not is_busy(error) or attempt == 19:
@@ -65,17 +74,10 @@ def reserve(engine: Engine, user_id: int, key: str, fingerprint: str) -> Reserva
 
 def _reserve(conn: Connection, user_id: int, key: str, fingerprint: str) -> Reservation | StoredResponse:
     now = datetime.now(UTC)
-    row = (
-        conn.execute(
-            select(idempotency_keys).where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_FIND, {"b_user": user_id, "b_key": key}).mappings().first()
     if row is None:
         values = {"user_id": user_id, "key": key, "request_hash": fingerprint, "state": "in_flight", "created_at": now}
-        new_id = conn.execute(idempotency_keys.insert().values(**values).returning(idempotency_keys.c.id)).scalar_one()
-        return Reservation(new_id)
+        return Reservation(conn.execute(_INSERT, values).scalar_one())
     if row["request_hash"] != fingerprint:
         raise problem(
             "idempotency_key_reused",
@@ -94,17 +96,17 @@ def _reserve(conn: Connection, user_id: int, key: str, fingerprint: str) -> Rese
 def complete(conn: Connection, reservation: Reservation, answer: StoredResponse, document_id: int | None) -> None:
     """Store the answer of the request holding ``reservation`` (inside the caller's transaction)."""
     conn.execute(
-        update(idempotency_keys)
-        .where(idempotency_keys.c.id == reservation.id)
-        .values(
-            state="done",
-            status_code=answer.status_code,
-            content_type=answer.content_type,
-            location=answer.location,
-            response_body=answer.body,
-            document_id=document_id,
-            completed_at=datetime.now(UTC),
-        )
+        _COMPLETE,
+        {
+            "b_id": reservation.id,
+            "state": "done",
+            "status_code": answer.status_code,
+            "content_type": answer.content_type,
+            "location": answer.location,
+            "response_body": answer.body,
+            "document_id": document_id,
+            "completed_at": datetime.now(UTC),
+        },
     )
 
 

@@ -46,6 +46,8 @@ ATTEMPTS = 8
 
 
 # Statements built once: the issuing path then only binds values (building them per call cost ~10 % of an issue).
+_LOCK_SERIES = select(series).where(series.c.id == bindparam("b_id")).with_for_update()
+_ISSUER = select(issuers).where(issuers.c.id == bindparam("b_id"))
 _INSERT_DOCUMENT = documents.insert().returning(documents.c.id)
 _ADVANCE_SERIES = (
     series.update()
@@ -181,7 +183,7 @@ def local_date(moment: datetime) -> date:
 def _issue_once(
     conn: Connection, request: IssueRequest, actor: Actor, now: Now, tools: Toolchain, hooks: IssueHooks
 ) -> IssuedDocument:
-    row = conn.execute(select(series).where(series.c.id == request.series_id).with_for_update()).mappings().first()
+    row = conn.execute(_LOCK_SERIES, {"b_id": request.series_id}).mappings().first()
     kind = "receipt" if isinstance(request, ReceiptRequest) else "invoice"
     _check_series(row, kind, actor)
     assert row is not None
@@ -197,7 +199,7 @@ def _issue_once(
     if hooks.after_number is not None:
         hooks.after_number(number)
 
-    issuer = conn.execute(select(issuers).where(issuers.c.id == row["issuer_id"])).mappings().one()
+    issuer = conn.execute(_ISSUER, {"b_id": row["issuer_id"]}).mappings().one()
     lookup_code = new_lookup_code()
     composed = compose(conn, request, row, issuer, actor, issue_date, number, lookup_code)
     xml, total, currency, party = composed.xml, composed.total, composed.currency, composed.party

@@ -47,20 +47,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def write_engine(engine: Engine) -> Engine:
-    """Return a view of ``engine`` whose transactions take the write lock up front (SQLite ``BEGIN IMMEDIATE``)."""
-    return engine.execution_options(**{_WRITE_OPTION: True})
+def write_engine(engine: Engine, *, durable: bool = True) -> Engine:
+    """Return a view of ``engine`` whose transactions take the write lock up front (SQLite ``BEGIN IMMEDIATE``).
+
+    ``durable=False`` (SQLite only) commits without waiting for the disk (``synchronous=NORMAL``): such a commit may be
+    lost in a power cut, but only together with everything after it, and the next durable commit makes it durable
+    too. Idempotency reservations use it; everything that must survive uses the default.
+    """
+    return engine.execution_options(**{_WRITE_OPTION: "FULL" if durable else "NORMAL"})
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
+def writing(engine: Engine, *, durable: bool = True) -> Iterator[Connection]:
     """Run a write transaction: on SQLite, queued on a file lock first, then ``BEGIN IMMEDIATE``.
 
     SQLite's own busy handler waits by sleeping in growing steps (up to 100 ms), so with several processes writing,
     most of the time goes to sleeping while the lock is free. A blocking ``flock`` on a file beside the database wakes
     the next writer the moment the lock is released; the busy timeout stays as the safety net for other writers.
     """
-    with _queued(engine), write_engine(engine).begin() as conn:
+    with _queued(engine), write_engine(engine, durable=durable).begin() as conn:
         yield conn
 
 
@@ -100,8 +105,9 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, record: ConnectionPool
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    synchronous = conn.get_execution_options().get(_WRITE_OPTION)
+    conn.exec_driver_sql(f"PRAGMA synchronous = {'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if synchronous else "BEGIN")
 
 
 def is_busy(error: OperationalError) -> bool:
