@@ -368,6 +368,16 @@ def _catalogue_lines(conn: Connection, issuer_id: int, wanted: Sequence[Catalogu
                 )
             )
             continue
+        if not row["per_unit"] and fee.quantity != 1:
+            problems.append(
+                Problem(
+                    "flat_fee_quantity",
+                    f"fees[{index}].quantity",
+                    f"Khoản {fee.code} thu một mức cố định: số lượng phải là 1",
+                    f"fee {fee.code} is a flat amount: its quantity must be 1",
+                )
+            )
+            continue
         lines.append(
             fee_line(
                 row["name"],

@@ -27,16 +27,16 @@ DEMO_ISSUER = {
     "budget_unit_code": "1234567",
 }
 
-#: (code, name, amount, per unit?, unit, legal basis)
+#: (code, name, amount, per unit? (else one flat amount per receipt), unit, legal basis)
 DEMO_FEES = (
     ("LP-CTBS", "Lệ phí chứng thực bản sao từ bản chính", "2000", True, "Trang", "Thông tư 226/2016/TT-BTC"),
-    ("LP-CTCK", "Lệ phí chứng thực chữ ký", "10000", False, "Trường hợp", "Thông tư 226/2016/TT-BTC"),
+    ("LP-CTCK", "Lệ phí chứng thực chữ ký", "10000", True, "Trường hợp", "Thông tư 226/2016/TT-BTC"),
     ("LP-CTHD", "Lệ phí chứng thực hợp đồng, giao dịch", "50000", False, "Hợp đồng", "Thông tư 226/2016/TT-BTC"),
     (
         "LP-KS",
         "Lệ phí đăng ký khai sinh",
         "8000",
-        False,
+        True,
         "Trường hợp",
         "Thông tư 85/2019/TT-BTC (mức thu do HĐND cấp tỉnh quyết định)",
     ),

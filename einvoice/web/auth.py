@@ -80,6 +80,8 @@ def init_app(app: Flask) -> None:
     """Resolve the caller before each request; send 401s with the Bearer challenge."""
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Production sits behind HTTPS (a reverse proxy): the cookie never travels in clear.
+    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["ENV"] == "production")
     app.before_request(_load_actor)
 
     @app.after_request

@@ -147,3 +147,17 @@ def test_lookup_code_collision_is_retried(
     first = issue_document(engine, _receipt(world), actor=world["cashier"], now=clock, tools=tools)
     second = issue_document(engine, _receipt(world), actor=world["cashier"], now=clock, tools=tools)
     assert (first.lookup_code, second.lookup_code, second.number) == ("AAAAAAAAAAAA", "BBBBBBBBBBBB", 2)
+
+
+def test_flat_fee_takes_quantity_one(engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Any) -> None:
+    """A fee with a flat amount (not per unit) refuses a quantity other than 1."""
+    from einvoice.services import catalogue
+
+    flat = {"code": "PHI-TD", "name": "Phí thẩm định hồ sơ", "amount": Decimal(150_000), "legal_basis": "TT 85/2019"}
+    catalogue.create_fee(engine, {**flat, "issuer_id": world["issuer"]["id"], "effective_from": clock().date()})
+    request = ReceiptRequest(world["receipts"]["id"], PAYER, (CatalogueFee("PHI-TD", Decimal(2)),))
+    with pytest.raises(RequestProblemsError) as caught:
+        issue_document(engine, request, actor=world["cashier"], now=clock, tools=tools)
+    assert caught.value.problems[0].code == "flat_fee_quantity"
+    single = ReceiptRequest(world["receipts"]["id"], PAYER, (CatalogueFee("PHI-TD"),))
+    assert issue_document(engine, single, actor=world["cashier"], now=clock, tools=tools).total == Decimal(150_000)
