@@ -28,6 +28,7 @@ from einvoice.services.errors import (
 )
 from einvoice.signing.base import SigningError
 from einvoice.web.logging import security_event
+from einvoice.web.runtime import RefusedToStart
 
 log = logging.getLogger("einvoice.web")
 
@@ -110,6 +111,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service(error: ServiceError) -> Response:
         return error_response(422, "invalid_request", str(error))
+
+    @app.errorhandler(RefusedToStart)
+    def _refused(error: RefusedToStart) -> Response:
+        log.critical("refusing to serve: %s", error)
+        return error_response(503, "refused_to_start", "the service is not configured safely for production")
 
     @app.errorhandler(SigningError)
     def _signing(error: SigningError) -> Response:

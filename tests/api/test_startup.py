@@ -90,3 +90,12 @@ def test_production_starts_clean_without_demo_data(tmp_path: Path) -> None:
     dispose(app)
     assert result.exit_code == 0, result.output
     assert "no demo data" in result.output
+
+
+def test_production_app_started_without_prepare_answers_503(tmp_path: Path) -> None:
+    """A production app run directly (no `prepare`) with the development key answers 503 and serves nothing."""
+    app = _app(tmp_path, ENV="production")
+    answer = app.test_client().get("/api/v1/documents", headers={"Authorization": "Bearer x"})
+    dispose(app)
+    assert answer.status_code == 503
+    assert answer.get_json()["code"] == "refused_to_start"
