@@ -28,15 +28,22 @@ from einvoice.storage.schema import api_tokens, counters, users
 ROLES = ("cashier", "finance", "admin")
 _hasher = PasswordHasher()
 #: Verified against when the user does not exist, so that timing does not tell which usernames exist.
-_dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+_dummy_hash: str | None = None  # made on first use: hashing costs ~0.1 s, not to be paid at import
 _PUBLIC = ("id", "username", "full_name", "role", "counter_id", "active", "created_at")
+
+
+def _dummy() -> str:
+    global _dummy_hash  # computed once per process
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 def use_password_hasher(hasher: PasswordHasher) -> None:
     """Hash passwords with ``hasher`` from now on (tests use cheap parameters; production keeps the defaults)."""
     global _hasher, _dummy_hash  # one process-wide policy, set once at start
     _hasher = hasher
-    _dummy_hash = hasher.hash(secrets.token_urlsafe(16))
+    _dummy_hash = None
 
 
 def public(row: RowMapping | Row) -> Row:
@@ -105,7 +112,7 @@ def authenticate(engine: Engine, username: str, password: str) -> Actor | None:
         row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
     stored = row["password_hash"] if row is not None and row["active"] else None
     try:
-        _hasher.verify(stored or _dummy_hash, password)
+        _hasher.verify(stored or _dummy(), password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None or stored is None:
