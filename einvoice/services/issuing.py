@@ -33,6 +33,7 @@ from einvoice.domain.series import MAX_NUMBER
 from einvoice.domain.totals import fee_line, make_invoice, make_receipt
 from einvoice.services.audit import IssueEntry, append_issue_entry
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError
+from einvoice.services.search import search_key
 from einvoice.storage.engine import is_busy, writing
 from einvoice.storage.schema import documents, fees, issuers, series
 from einvoice.xmldoc.build import build_invoice, build_receipt
@@ -223,6 +224,7 @@ def _issue_once(
         "state": "issued",
         "lookup_code": lookup_code,
         "party_name": party.name,
+        "party_search": search_key(party.name),
         "party_tax_code": party.tax_code,
         "issued_by": actor.user_id,
         "counter_id": actor.counter_id,
@@ -234,6 +236,7 @@ def _issue_once(
     head = append_issue_entry(conn, entry, row["audit_head"])
     conn.execute(_ADVANCE_SERIES, {"b_id": row["id"], "b_next": number + 1, "b_date": issue_date, "b_head": head})
     values.pop("total_hundredths")
+    values.pop("party_search")
     issued = IssuedDocument(id=document_id, **values)
     if hooks.before_commit is not None:
         hooks.before_commit(conn, issued)

@@ -15,10 +15,11 @@ from sqlalchemy import Engine, Select, func, select
 
 from einvoice.services.errors import NotFoundError
 from einvoice.services.issuing import Actor
+from einvoice.services.search import search_key
 from einvoice.storage.schema import documents
 
 #: Every column but the XML itself.
-META_COLUMNS = [column for column in documents.c if column.name not in ("xml", "total_hundredths")]
+META_COLUMNS = [column for column in documents.c if column.name not in ("xml", "total_hundredths", "party_search")]
 MAX_PAGE_SIZE = 100
 
 
@@ -83,9 +84,10 @@ def search_documents(
     ):
         if value is not None:
             conditions.append(column == value)
-    if criteria.party_name:
-        pattern = "%" + criteria.party_name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(func.lower(c.party_name).like(pattern, escape="\\"))
+    wanted = search_key(criteria.party_name)
+    if wanted:
+        pattern = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(c.party_search.like(pattern, escape="\\"))
     if criteria.amount_min is not None:
         conditions.append(c.total_hundredths >= int(criteria.amount_min * 100))
     if criteria.amount_max is not None:

@@ -116,13 +116,13 @@ def is_busy(error: OperationalError) -> bool:
     return isinstance(orig, sqlite3.OperationalError) and ("locked" in str(orig).lower() or "busy" in str(orig).lower())
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the database schema to the newest migration."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the database schema to ``revision`` (the newest by default)."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 def configured_url(database_url: str | None, data_dir: Path) -> str:

@@ -174,6 +174,7 @@ documents = Table(
     Column("state", String(20), nullable=False),
     Column("lookup_code", String(12), nullable=False, unique=True),
     Column("party_name", String(400)),
+    Column("party_search", String(400)),  # party_name without accents or case, for search
     Column("party_tax_code", String(14)),
     Column("issued_by", ForeignKey("users.id")),
     Column("counter_id", ForeignKey("counters.id")),

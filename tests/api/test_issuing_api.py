@@ -142,6 +142,7 @@ def test_search_filters_and_cashier_visibility(api: FlaskClient, world: dict[str
 
     assert search("finance") == [2, 1]
     assert search("finance", payer_name="hoa sen") == [2]
+    assert search("finance", payer_name="TRAN thi bich") == [1]  # accents and case do not matter
     assert search("finance", tax_code="0101234567") == [2]
     assert search("finance", amount_min="7000") == [2]
     assert search("finance", amount_max="7000") == [1]

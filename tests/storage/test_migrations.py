@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, text
 
-from einvoice.storage.engine import migrate, write_engine
-from einvoice.storage.schema import metadata
+from einvoice.storage.engine import make_engine, migrate, write_engine
+from einvoice.storage.schema import documents, metadata
 
 
 def test_migrations_match_the_tables(engine: Engine) -> None:
@@ -21,7 +21,37 @@ def test_migrating_twice_is_harmless(engine: Engine) -> None:
     """Running the migrations again on an up-to-date database changes nothing (every start runs them)."""
     migrate(engine)
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+
+
+def test_party_search_is_filled_for_existing_documents(database_url: str) -> None:
+    """Upgrading from 0001 fills party_search for documents issued before it existed."""
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0001")
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO issuers (id, name, tax_code, address, created_at) VALUES (1, 'X', '0101234567', 'Y', "
+                "'2026-01-01 00:00:00')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO series (id, issuer_id, kind, template, symbol, year, next_number, active) "
+                "VALUES (1, 1, 'receipt', 'EBL01', '26T', 2026, 2, true)"
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO documents (id, kind, issuer_id, series_id, template, series, number, issue_date,"
+                    " currency, total, total_hundredths, state, lookup_code, party_name, created_at, sha256, xml)"
+                    " VALUES (1, 'receipt', 1, 1, 'EBL01', '26T', 1, '2026-03-02', 'VND', '2000', 200000, 'issued',"
+                    " 'AAAAAAAAAAAA', 'Trần Thị Bích', '2026-03-02 02:00:00', 'x', :xml)"
+                ),
+                {"xml": b"<BLai/>"},
+            )
+        migrate(engine)
+        with engine.connect() as conn:
+            assert conn.execute(select(documents.c.party_search)).scalar_one() == "tran thi bich"
+    finally:
+        engine.dispose()
 
 
 def test_sqlite_settings(engine: Engine) -> None:
