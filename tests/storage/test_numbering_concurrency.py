@@ -23,9 +23,9 @@ from einvoice.xmldoc.validate import validate_document
 #: Processes × issues per process, per backend (the brief's sizes).
 SIZES = {"sqlite": (4, 100), "postgresql": (8, 200)}
 FAILURE_RATE = 0.10
-#: One real second is one hour of document time, so a run crosses several Hà Nội dates.
-SPEED = 3600
-EPOCH = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+#: One real second is four hours of document time, so a run crosses at least one Hà Nội midnight.
+SPEED = 4 * 3600
+EPOCH = datetime(2026, 3, 2, 16, 30, tzinfo=UTC)  # 23:30 in Hà Nội: the run crosses midnight
 
 
 class InjectedFailure(Exception):
@@ -79,4 +79,5 @@ def test_concurrent_issuing_is_gapless(engine: Engine, world: dict[str, Any]) ->
     assert [number for number, _ in rows] == list(range(1, issued + 1))
     dates = [issue_date for _, issue_date in rows]
     assert dates == sorted(dates)
+    assert len(set(dates)) > 1  # the run did cross a date in Hà Nội
     assert verify_audit(engine) == []
