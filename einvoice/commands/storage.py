@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
+from einvoice.services import idempotency
 from einvoice.services.audit import verify_audit
 from einvoice.storage.engine import configured_url, make_engine, migrate
 
@@ -54,4 +56,17 @@ def audit_verify_command(database_url: str | None) -> None:
     click.echo("audit log intact: every chain and document hash verified")
 
 
-COMMANDS: list[click.Command] = [migrate_command, audit_verify_command]
+@click.command("purge-idempotency-keys")
+@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=_URL_HELP)
+@click.option("--older-than-days", type=click.IntRange(min=1), default=90, show_default=True)
+def purge_idempotency_command(database_url: str | None, older_than_days: int) -> None:
+    """Forget answered Idempotency-Keys older than N days (after that a retry with the key issues again)."""
+    engine = make_engine(resolve_url(database_url))
+    try:
+        deleted = idempotency.purge(engine, timedelta(days=older_than_days))
+    finally:
+        engine.dispose()
+    click.echo(f"deleted {deleted} idempotency keys older than {older_than_days} days")
+
+
+COMMANDS: list[click.Command] = [migrate_command, audit_verify_command, purge_idempotency_command]

@@ -4,7 +4,7 @@
 at once (→ 409). The answer is stored by :func:`complete` — for issuing, inside the issuing transaction itself, so the
 document and its answer commit together and a client that timed out can always learn the outcome. A key whose
 request failed unexpectedly is released; one left in flight by a crashed worker is taken over after
-:data:`STALE_AFTER`.
+:data:`STALE_AFTER`. Answered keys are kept until :func:`purge` (``einvoice purge-idempotency-keys``) removes them.
 """
 
 from __future__ import annotations
@@ -139,3 +139,13 @@ def outcome(engine: Engine, user_id: int, key: str) -> StoredResponse | None:
     if row["state"] != "done":
         raise ConflictError("a request with this Idempotency-Key is still in flight")
     return StoredResponse(row["status_code"], row["content_type"], row["location"], row["response_body"])
+
+
+def purge(engine: Engine, older_than: timedelta, *, now: datetime | None = None) -> int:
+    """Delete answered keys older than ``older_than`` (their documents stay); return how many were deleted."""
+    cutoff = (now or datetime.now(UTC)) - older_than
+    with writing(engine) as conn:
+        deleted: int = conn.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.state == "done", idempotency_keys.c.created_at < cutoff)
+        ).rowcount
+    return deleted

@@ -51,3 +51,27 @@ def test_released_and_stale_keys_run_again(engine: Engine, world: dict[str, Any]
     with writing(engine) as conn:
         conn.execute(update(idempotency_keys).values(created_at=old))
     assert idempotency.reserve(engine, user, "k", "h1") == Reservation(again.id)
+
+
+def test_purge_forgets_old_answered_keys_only(engine: Engine, world: dict[str, Any]) -> None:
+    """Purging removes answered keys past the retention, never keys in flight or recent ones."""
+    from click.testing import CliRunner
+
+    from einvoice.cli import main
+
+    user = world["cashier"].user_id
+    old, recent, running = (idempotency.reserve(engine, user, key, "h") for key in ("old", "recent", "running"))
+    with writing(engine) as conn:
+        for held in (old, recent):
+            assert isinstance(held, Reservation)
+            idempotency.complete(conn, held, ANSWER, None)
+        assert isinstance(old, Reservation)
+        long_ago = datetime.now(UTC) - timedelta(days=100)
+        conn.execute(update(idempotency_keys).where(idempotency_keys.c.id == old.id).values(created_at=long_ago))
+    url = engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(main, ["purge-idempotency-keys", "--database-url", url, "--older-than-days", "90"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 " in result.output
+    assert idempotency.outcome(engine, user, "old") is None
+    assert idempotency.outcome(engine, user, "recent") == ANSWER
+    assert isinstance(running, Reservation)
