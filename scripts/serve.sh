@@ -15,6 +15,8 @@ einvoice_ensure_venv ""
 # Migrations, production checks (refusing the development secret key or certificate), and on a first start in
 # development the demo issuer, series, fees and accounts, whose generated passwords are printed once.
 .venv/bin/flask --app wsgi prepare
+# Printed QR codes and lookup links point at this service unless a public address is configured.
+export EINVOICE_PUBLIC_BASE_URL="${EINVOICE_PUBLIC_BASE_URL:-http://127.0.0.1:${EINVOICE_PORT:-8000}}"
 # gunicorn: ${EINVOICE_WORKERS:-2} worker processes; each opens its own database connections on first use.
 exec .venv/bin/gunicorn --bind "127.0.0.1:${EINVOICE_PORT:-8000}" --workers "${EINVOICE_WORKERS:-2}" \
     --graceful-timeout 20 wsgi:app
