@@ -2,9 +2,9 @@
 
 The QR holds ``<public base URL>/tra-cuu/<code>`` (choice 10), the code in its printed groups of four. The mask pattern
 is fixed: letting the library try all eight masks and score them costs about 15 ms per code, a fixed one about 1 ms,
-and every mask decodes. The image is a PNG written here, one pixel per module: the library's image factories (PIL,
-SVG) cost several times more than building the code, and WeasyPrint draws an SVG path command by command (about
-15 ms for one code) where it embeds a small PNG almost for free.
+and every mask decodes. The image is a greyscale PNG written here, one pixel per module: the library's image
+factories (PIL, SVG) cost several times more than building the code, and WeasyPrint draws an SVG path command by
+command (about 15 ms for one code) where it embeds a small PNG almost for free.
 """
 
 from __future__ import annotations
@@ -52,27 +52,17 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
 
 
 def qr_png(data: str) -> bytes:
-    """Return the QR code of ``data`` as a 1-bit greyscale PNG, one pixel per module.
+    """Return the QR code of ``data`` as an 8-bit greyscale PNG, one pixel per module.
 
     The printout scales it up with ``image-rendering: pixelated``; a PNG this small costs WeasyPrint far less than an
-    SVG path of the same code, which it has to parse and draw command by command.
+    SVG path of the same code, which it has to parse and draw command by command. Greyscale rather than 1-bit:
+    WeasyPrint converts a 1-bit image to RGB and encodes it again, a greyscale one it takes as it is.
     """
     matrix = qr_matrix(data)
     size = len(matrix)
-    rows = bytearray()
-    for row in matrix:
-        bits = 0
-        for dark in row:
-            bits = (bits << 1) | (not dark)  # 1 is white in greyscale
-        padding = -size % 8
-        rows += b"\0" + (bits << padding).to_bytes((size + padding) // 8, "big")
-    header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)  # 1 bit, greyscale, no interlace
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(bytes(rows)))
-        + _chunk(b"IEND", b"")
-    )
+    rows = b"".join(b"\0" + bytes(0 if dark else 255 for dark in row) for row in matrix)  # filter byte, then pixels
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8 bits, greyscale, no interlace
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows)) + _chunk(b"IEND", b"")
 
 
 def qr_data_uri(data: str) -> str:
