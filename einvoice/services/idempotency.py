@@ -1,10 +1,14 @@
 """Idempotency keys: a creating request runs once per (user, key); every retry gets the stored answer.
 
-:func:`reserve` records the key as *in flight* in a short transaction of its own, so a concurrent duplicate sees it
-at once (→ 409). The answer is stored by :func:`complete` — for issuing, inside the issuing transaction itself, so the
-document and its answer commit together and a client that timed out can always learn the outcome. A key whose
-request failed unexpectedly is released; one left in flight by a crashed worker is taken over after
-:data:`STALE_AFTER`. Answered keys are kept until :func:`purge` (``einvoice purge-idempotency-keys``) removes them.
+:func:`hold` marks the key as *in flight* so that a concurrent duplicate sees it at once (→ 409). On PostgreSQL it
+calls :func:`reserve`, which records the key in a short transaction of its own. On SQLite, where that transaction
+would queue behind every issuing one on the single write lock, the mark is a lock file instead
+(``storage.keylocks``): no write at all until the answer. The answer is stored by :func:`complete` — for issuing,
+inside the issuing transaction itself, so the document and its answer commit together and a client that timed out
+can always learn the outcome. :func:`let_go` ends the hold, whatever happened. A key whose request failed
+unexpectedly is released; a lock file held by a crashed worker is freed by the kernel at once, a row left in flight
+is taken over after :data:`STALE_AFTER`. Answered keys are kept until :func:`purge`
+(``einvoice purge-idempotency-keys``) removes them.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, delete, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from einvoice.services.errors import ConflictError, problem
+from einvoice.storage import keylocks
 from einvoice.storage.engine import is_busy, writing
 from einvoice.storage.schema import idempotency_keys
 
@@ -30,6 +35,7 @@ _FIND = select(idempotency_keys).where(
     idempotency_keys.c.user_id == bindparam("b_user"), idempotency_keys.c.key == bindparam("b_key")
 )
 _INSERT = idempotency_keys.insert().returning(idempotency_keys.c.id)
+_INSERT_ANSWER = idempotency_keys.insert()
 _COMPLETE = update(idempotency_keys).where(idempotency_keys.c.id == bindparam("b_id"))
 
 
@@ -45,14 +51,91 @@ class StoredResponse:
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
-    """A key this request now holds; complete or release it."""
+    """A key this request now holds by a row in flight; complete or release it."""
 
     id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LockedKey:
+    """A key this request holds by its lock file (SQLite); :func:`complete` inserts the row, answered."""
+
+    user_id: int
+    key: str
+    fingerprint: str
+    lock: keylocks.KeyLock
+
+
+Held = Reservation | LockedKey
+
+
+def _in_flight(holders_fingerprint: str, fingerprint: str) -> Exception:
+    """Return the error for a key another request holds: 422 if that request has another body, else 409."""
+    if holders_fingerprint != fingerprint:
+        return _reused()
+    return ConflictError("a request with this Idempotency-Key is still in flight")
+
+
+def _reused() -> Exception:
+    return problem(
+        "idempotency_key_reused",
+        "Idempotency-Key",
+        "Khóa Idempotency-Key đã dùng cho một yêu cầu khác",
+        "this Idempotency-Key was used with a different request",
+    )
 
 
 def request_hash(method: str, path: str, body: bytes) -> str:
     """Return the fingerprint a key's request is compared by."""
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+def lock_name(user_id: int, key: str) -> str:
+    """Return the lock file name of a user's key (a hash: keys are any printable ASCII)."""
+    return hashlib.sha256(f"{user_id}\n{key}".encode()).hexdigest()
+
+
+def hold(engine: Engine, user_id: int, key: str, fingerprint: str) -> Held | StoredResponse:
+    """Hold ``key`` for this request, or return the stored answer; raise on a different body or a request in flight.
+
+    On SQLite the key's lock file is taken first, so that between the read of the row and the answer's commit no other
+    request can run with the key; on PostgreSQL this is :func:`reserve`.
+    """
+    folder = keylocks.folder_for(engine)
+    if folder is None:
+        return reserve(engine, user_id, key, fingerprint)
+    try:
+        lock = keylocks.try_hold(folder, lock_name(user_id, key), fingerprint)
+    except TimeoutError as error:  # another key sharing the lock file ran for long: worth a retry
+        raise ConflictError("the idempotency key is in use, try again") from error
+    try:
+        row = _find(engine, user_id, key)
+    except BaseException:
+        if isinstance(lock, keylocks.KeyLock):
+            lock.release()
+        raise
+    if row is None and isinstance(lock, keylocks.KeyLock):
+        return LockedKey(user_id, key, fingerprint, lock)  # the common case: a new key, and no write yet
+    if isinstance(lock, keylocks.KeyLock):
+        lock.release()  # the row decides from here
+    if row is not None and row["request_hash"] != fingerprint:
+        raise _reused()
+    if row is not None and row["state"] == "done":
+        return StoredResponse(row["status_code"], row["content_type"], row["location"], row["response_body"])
+    if isinstance(lock, str):
+        raise _in_flight(lock, fingerprint)  # held by a request still running
+    return reserve(engine, user_id, key, fingerprint)  # a row in flight written by reserve(): staleness decides
+
+
+def let_go(held: Held) -> None:
+    """End the hold on a key (after its answer is stored, or it was released): lets go of a lock file."""
+    if isinstance(held, LockedKey):
+        held.lock.release()
+
+
+def _find(engine: Engine, user_id: int, key: str) -> RowMapping | None:
+    with engine.connect() as conn:
+        return conn.execute(_FIND, {"b_user": user_id, "b_key": key}).mappings().first()
 
 
 def reserve(engine: Engine, user_id: int, key: str, fingerprint: str) -> Reservation | StoredResponse:
@@ -79,12 +162,7 @@ def _reserve(conn: Connection, user_id: int, key: str, fingerprint: str) -> Rese
         values = {"user_id": user_id, "key": key, "request_hash": fingerprint, "state": "in_flight", "created_at": now}
         return Reservation(conn.execute(_INSERT, values).scalar_one())
     if row["request_hash"] != fingerprint:
-        raise problem(
-            "idempotency_key_reused",
-            "Idempotency-Key",
-            "Khóa Idempotency-Key đã dùng cho một yêu cầu khác",
-            "this Idempotency-Key was used with a different request",
-        )
+        raise _reused()
     if row["state"] == "done":
         return StoredResponse(row["status_code"], row["content_type"], row["location"], row["response_body"])
     if now - row["created_at"] < STALE_AFTER:
@@ -93,47 +171,47 @@ def _reserve(conn: Connection, user_id: int, key: str, fingerprint: str) -> Rese
     return Reservation(row["id"])
 
 
-def complete(conn: Connection, reservation: Reservation, answer: StoredResponse, document_id: int | None) -> None:
-    """Store the answer of the request holding ``reservation`` (inside the caller's transaction)."""
-    conn.execute(
-        _COMPLETE,
-        {
-            "b_id": reservation.id,
-            "state": "done",
-            "status_code": answer.status_code,
-            "content_type": answer.content_type,
-            "location": answer.location,
-            "response_body": answer.body,
-            "document_id": document_id,
-            "completed_at": datetime.now(UTC),
-        },
-    )
+def complete(conn: Connection, held: Held, answer: StoredResponse, document_id: int | None) -> None:
+    """Store the answer of the request holding the key (inside the caller's transaction)."""
+    now = datetime.now(UTC)
+    values = {
+        "state": "done",
+        "status_code": answer.status_code,
+        "content_type": answer.content_type,
+        "location": answer.location,
+        "response_body": answer.body,
+        "document_id": document_id,
+        "completed_at": now,
+    }
+    if isinstance(held, Reservation):
+        conn.execute(_COMPLETE, {"b_id": held.id, **values})
+        return
+    key = {"user_id": held.user_id, "key": held.key, "request_hash": held.fingerprint, "created_at": now}
+    conn.execute(_INSERT_ANSWER, {**key, **values})
 
 
-def complete_now(engine: Engine, reservation: Reservation, answer: StoredResponse) -> None:
+def complete_now(engine: Engine, held: Held, answer: StoredResponse) -> None:
     """Store the answer in a transaction of its own."""
     with writing(engine) as conn:
-        complete(conn, reservation, answer, None)
+        complete(conn, held, answer, None)
 
 
-def release(engine: Engine, reservation: Reservation) -> None:
+def release(engine: Engine, held: Held) -> None:
     """Forget a key whose request failed unexpectedly, so that a retry runs it again."""
+    if isinstance(held, LockedKey):
+        return  # nothing was written: letting go of the lock file (let_go) is all
     with writing(engine) as conn:
         conn.execute(
-            delete(idempotency_keys).where(idempotency_keys.c.id == reservation.id, idempotency_keys.c.state != "done")
+            delete(idempotency_keys).where(idempotency_keys.c.id == held.id, idempotency_keys.c.state != "done")
         )
 
 
 def outcome(engine: Engine, user_id: int, key: str) -> StoredResponse | None:
     """Return the stored answer for a key of this user; ``None`` if unknown; raise if still in flight."""
-    with engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(idempotency_keys).where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
-            )
-            .mappings()
-            .first()
-        )
+    row = _find(engine, user_id, key)
+    folder = keylocks.folder_for(engine)
+    if row is None and folder is not None and keylocks.holders_fingerprint(folder, lock_name(user_id, key)) is not None:
+        raise ConflictError("a request with this Idempotency-Key is still in flight")
     if row is None:
         return None
     if row["state"] != "done":

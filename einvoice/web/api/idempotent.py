@@ -20,7 +20,7 @@ from flask.wrappers import Response
 from sqlalchemy.engine import Connection
 
 from einvoice.services import idempotency
-from einvoice.services.idempotency import Reservation, StoredResponse
+from einvoice.services.idempotency import Held, StoredResponse
 from einvoice.web.auth import current_actor
 from einvoice.web.errors import error_response
 from einvoice.web.runtime import runtime
@@ -61,10 +61,30 @@ def json_answer(status: int, payload: Any, location: str | None = None) -> Store
 
 def store_in(conn: Connection, answer: StoredResponse, document_id: int | None) -> None:
     """Store the answer inside the caller's transaction (the issuing one), if the request holds a key."""
-    reservation: Reservation | None = g.get("idempotency")
-    if reservation is not None:
-        idempotency.complete(conn, reservation, answer, document_id)
+    held: Held | None = g.get("idempotency")
+    if held is not None:
+        idempotency.complete(conn, held, answer, document_id)
         g.idempotency_stored = True  # counts only if the view then returns: an exception means rollback
+
+
+def _run_once(held: Held, view: Callable[..., Any], *args: Any, **kwargs: Any) -> Response:
+    """Run the view holding the key; keep its answer, or release the key for a retry."""
+    engine = runtime().engine
+    g.idempotency = held
+    try:
+        response = current_app.make_response(view(*args, **kwargs))
+        if g.get("idempotency_stored"):
+            return response
+    except Exception as error:  # answered by the app's handlers, then kept or released
+        response = current_app.make_response(current_app.handle_user_exception(error))
+    if response.status_code in _KEPT and not response.direct_passthrough:
+        answer = StoredResponse(
+            response.status_code, response.content_type or "", response.headers.get("Location"), response.get_data()
+        )
+        idempotency.complete_now(engine, held, answer)
+        return replay(answer)
+    idempotency.release(engine, held)
+    return response
 
 
 def idempotent(view: F) -> F:
@@ -80,23 +100,12 @@ def idempotent(view: F) -> F:
         engine = runtime().engine
         actor = current_actor()
         assert actor.user_id is not None
-        found = idempotency.reserve(engine, actor.user_id, key, _fingerprint())
+        found = idempotency.hold(engine, actor.user_id, key, _fingerprint())
         if isinstance(found, StoredResponse):
             return replay(found, replayed=True)
-        g.idempotency = found
         try:
-            response = current_app.make_response(view(*args, **kwargs))
-            if g.get("idempotency_stored"):
-                return response
-        except Exception as error:  # answered by the app's handlers, then kept or released
-            response = current_app.make_response(current_app.handle_user_exception(error))
-        if response.status_code in _KEPT and not response.direct_passthrough:
-            answer = StoredResponse(
-                response.status_code, response.content_type or "", response.headers.get("Location"), response.get_data()
-            )
-            idempotency.complete_now(engine, found, answer)
-            return replay(answer)
-        idempotency.release(engine, found)
-        return response
+            return _run_once(found, view, *args, **kwargs)
+        finally:
+            idempotency.let_go(found)  # after the answer's commit: a retry from now on finds it
 
     return cast(F, wrapper)
