@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -51,6 +52,23 @@ def test_pdf_has_a_fixed_identifier_and_no_dates(xml: bytes) -> None:
     assert f"/ID [({key[:32]})".encode() in pdf
     assert b"/CreationDate" not in pdf
     assert b"/ModDate" not in pdf
+
+
+def test_identifier_is_added_without_moving_any_object(xml: bytes, tmp_path: Path) -> None:
+    """The identifier goes into the cross-reference stream, still where startxref points; poppler reads it cleanly."""
+    pdf = render_document_pdf(xml, layout="a5", template_version="v1")
+    offset = int(pdf[pdf.rindex(b"startxref") :].split()[1])
+    assert re.match(rb"\d+ 0 obj\n<</Type /XRef/ID \[\(", pdf[offset:])
+    (tmp_path / "doc.pdf").write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "doc.pdf")], capture_output=True, text=True, check=True)
+    assert info.stderr == ""
+
+
+def test_identifier_needs_an_xref_stream_and_a_plain_value() -> None:
+    """A file without a cross-reference stream is left to WeasyPrint; an identifier that could break out is refused."""
+    assert pdf_module.with_identifier(b"%PDF-1.4\ntrailer\n<</Root 1 0 R>>\n%%EOF\n", b"abc123") is None
+    with pytest.raises(ValueError, match="letters and digits"):
+        pdf_module.with_identifier(b"%PDF-1.7\n<</Type /XRef>>", b"a) (b")
 
 
 def test_second_request_is_served_from_the_cache(xml: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
