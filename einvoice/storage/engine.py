@@ -28,6 +28,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 #: How long an SQLite connection waits for the write lock before SQLITE_BUSY, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "einvoice_write"
+_SYNCHRONOUS = "einvoice_synchronous"  # key in a DBAPI connection's info: the synchronous setting it has now
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -102,11 +103,16 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, record: ConnectionPool
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+    record.info[_SYNCHRONOUS] = "FULL"
 
 
 def _sqlite_begin(conn: Connection) -> None:
     synchronous = conn.get_execution_options().get(_WRITE_OPTION)
-    conn.exec_driver_sql(f"PRAGMA synchronous = {'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
+    wanted = "NORMAL" if synchronous == "NORMAL" else "FULL"
+    # Set only on a change (the connection keeps it): three transactions per issuing request each paid a statement.
+    if conn.info.get(_SYNCHRONOUS) != wanted:
+        conn.exec_driver_sql(f"PRAGMA synchronous = {wanted}")
+        conn.info[_SYNCHRONOUS] = wanted
     conn.exec_driver_sql("BEGIN IMMEDIATE" if synchronous else "BEGIN")
 
 
