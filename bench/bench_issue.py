@@ -7,6 +7,10 @@ Each round measures, one after the other: the in-process ceiling (build + valida
 receipt, one thread, no HTTP), then HTTP at full load (``--clients`` keep-busy clients), then HTTP open-loop at half
 the rate just reached. The report gives min and median over rounds; targets: HTTP max ≥ 50 % of the ceiling, and
 p99 < 50 ms at half the maximum rate. Loopback only; every loop is bounded.
+
+The ceiling needs one core, the HTTP run all of them (two workers and the clients), so another busy process hurts
+only the HTTP figures. Before each round the bench waits (a bounded while) for the machine to be idle and reports how
+busy it found it: a run with busy rounds is flagged, its ratio says little about the service.
 """
 
 from __future__ import annotations
@@ -188,6 +192,38 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))] * 1000
 
 
+#: A round starts once the machine is at most this busy (share of all cores, our own processes idle) …
+QUIET = 0.10
+#: … or after this many seconds of waiting for it.
+QUIET_WAIT = 20.0
+
+
+def busy_share(seconds: float = 0.3) -> float:
+    """Return the share of all cores busy over ``seconds`` (Linux ``/proc/stat``; 0 elsewhere)."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields) - idle, sum(fields)
+
+    try:
+        busy_before, total_before = sample()
+        time.sleep(seconds)
+        busy_after, total_after = sample()
+    except OSError:
+        return 0.0
+    return (busy_after - busy_before) / max(1, total_after - total_before)
+
+
+def wait_for_quiet() -> float:
+    """Wait (bounded) until the machine is idle but for noise; return how busy it was when the round started."""
+    deadline = time.monotonic() + QUIET_WAIT
+    busy = busy_share()
+    while busy > QUIET and time.monotonic() < deadline:
+        busy = busy_share()
+    return busy
+
+
 def run_backend(name: str, setup: Setup, rounds: int, requests: int, clients: int) -> None:
     """Measure one backend and print its lines."""
     port = free_port()
@@ -195,8 +231,9 @@ def run_backend(name: str, setup: Setup, rounds: int, requests: int, clients: in
     try:
         _post(port, setup, _body(setup))  # warm both workers' runtimes
         _post(port, setup, _body(setup))
-        ceilings, maxima, max_latencies, paced_latencies = [], [], [], []
+        ceilings, maxima, max_latencies, paced_latencies, busy = [], [], [], [], []
         for _ in range(rounds):
+            busy.append(wait_for_quiet())
             ceilings.append(ceiling(setup, requests))
             rate, latencies = http_max(port, setup, requests, clients)
             maxima.append(rate)
@@ -219,13 +256,18 @@ def run_backend(name: str, setup: Setup, rounds: int, requests: int, clients: in
     verdict_p99 = "ok" if percentile(paced_latencies, 0.99) < 50 else "ABOVE TARGET"
     print(f"{name:<10} HTTP/ceiling (medians) {best_ratio:6.0%} ({verdict_rate}, target ≥ 50 %)", end="; ")
     print(f"p99 at half rate: {verdict_p99} (target < 50 ms)")
+    disturbed = sum(share > QUIET for share in busy)
+    print(
+        f"{name:<10} machine busy before rounds: max {max(busy):.0%} of all cores"
+        + (f" — {disturbed} of {rounds} rounds DISTURBED by other processes" if disturbed else " (quiet)")
+    )
 
 
 def main() -> None:
     """Parse arguments, prepare each backend, measure, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("postgres_url", nargs="?", default=os.environ.get("EINVOICE_TEST_DATABASE_URL"))
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=150, help="requests per measurement (bounded)")
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
