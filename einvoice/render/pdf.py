@@ -4,13 +4,14 @@ WeasyPrint is imported with this module, which the web app imports when a worker
 no import. :func:`render_document_pdf` is called after the issuing transaction committed (or when someone asks for
 the PDF); it reads the signed XML, renders it on first request and caches the bytes. The same XML, layout, template
 version and marks always give the same bytes: WeasyPrint writes no dates, its font subset names are hashes of the
-glyphs, and the PDF file identifier is set here from the cache key (see :func:`with_identifier`).
+glyphs, and no file identifier (``/ID``, optional in PDF) is written: asked for one, pydyf serialises and
+compresses every object a second time to hash it (about 3 ms of a receipt), and a random one would break
+reproducibility.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,8 +40,6 @@ _thread = threading.local()
 #: The id a roll template gives its last element, and the paper left below it, in CSS pixels (4 mm).
 CUT_ANCHOR = "cat-giay"
 CUT_MARGIN_PX = 4 * 96 / 25.4
-#: How pydyf opens the dictionary of the cross-reference stream, where the file identifier belongs.
-_XREF_STREAM = b"<</Type /XRef"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +89,8 @@ def stylesheets(override_dir: Path | None, names: tuple[str, ...]) -> tuple[weas
         raise RenderError(f"stylesheet missing: {exc}") from exc
 
 
-def html_to_pdf(html: str, *, identifier: bytes, styles: tuple[weasyprint.CSS, ...] = ()) -> bytes:
-    """Render an HTML string (with ``styles`` after its own) to PDF bytes with a fixed file identifier.
-
-    Fonts are subset to the glyphs used.
+def html_to_pdf(html: str, *, styles: tuple[weasyprint.CSS, ...] = ()) -> bytes:
+    """Render an HTML string (with ``styles`` after its own) to PDF bytes; fonts are subset to the glyphs used.
 
     A roll template ends with an element whose id is :data:`CUT_ANCHOR`: the last page is then cut just below it
     (plus :data:`CUT_MARGIN_PX`), as a counter printer cuts its paper, instead of running to the full page height.
@@ -103,28 +100,7 @@ def html_to_pdf(html: str, *, identifier: bytes, styles: tuple[weasyprint.CSS, .
     if CUT_ANCHOR in last.anchors:
         last.height = min(last.height, last.anchors[CUT_ANCHOR][1] + CUT_MARGIN_PX)
     pdf: bytes = document.write_pdf()
-    identified = with_identifier(pdf, identifier)
-    if identified is None:  # not the file layout with_identifier knows: let WeasyPrint write the identifier itself
-        identified = document.write_pdf(pdf_identifier=identifier)
-    return identified
-
-
-def with_identifier(pdf: bytes, identifier: bytes) -> bytes | None:
-    """Return ``pdf`` with the file identifier ``[identifier, MD5 of pdf]``, or ``None`` if it has no XRef stream.
-
-    Asked for an identifier, pydyf serialises every object a second time to hash it, compressing every stream (the
-    font subsets at zlib level 9) again: about 3 ms of a 45 ms receipt. The identifier goes instead into the
-    dictionary of the cross-reference stream, the last object of the file; nothing it points to moves, so no offset
-    changes. ``identifier`` is printable ASCII without parentheses or backslashes (a hex digest).
-    """
-    if not identifier.isalnum():
-        raise ValueError("the PDF identifier must be letters and digits")
-    start = pdf.rfind(_XREF_STREAM)
-    if start < 0:
-        return None
-    at = start + len(_XREF_STREAM)
-    digest = hashlib.md5(pdf, usedforsecurity=False).hexdigest().encode("ascii")
-    return pdf[:at] + b"/ID [(" + identifier + b") (" + digest + b")]" + pdf[at:]
+    return pdf
 
 
 def read_signed(xml: bytes) -> tuple[Invoice | Receipt, etree._Element]:
@@ -195,7 +171,7 @@ def render_document_pdf(
     html, template = _render_html(xml, layout=layout, copy=copy, converted=converted, settings=settings)
     styles = stylesheets(settings.override_dir, stylesheet_names(template))
     try:
-        pdf = html_to_pdf(html, identifier=key[:32].encode("ascii"), styles=styles)
+        pdf = html_to_pdf(html, styles=styles)
     except Exception as exc:  # WeasyPrint raises many kinds; each one means the same thing to our caller
         raise RenderError(f"WeasyPrint failed on layout {layout}: {exc}") from exc
     if store is not None:
