@@ -11,6 +11,8 @@ certificates trusted when verifying uploads). Tests may pass ``CLOCK`` (a ``now`
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -80,10 +82,32 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(public.bp)  # its import loads WeasyPrint as the worker starts, not on a first PDF
     errors.init_app(app)  # after the API: its handlers replace flask-smorest's
     app.after_request(security_headers)
+    if not app.testing:
+        app.before_request(settle_memory)
     app.add_url_rule("/healthz", view_func=healthz)
     app.cli.add_command(cli_main, name="einvoice")
     app.cli.add_command(startup.prepare_command)
     return app
+
+
+_settled_in: int | None = None  # the process that has run settle_memory
+
+
+def settle_memory() -> None:
+    """Once per process, before its first request: take the objects that live as long as it out of the GC's sight.
+
+    Modules, the app, its schemas and the database machinery are ~140 000 objects, all made by ``create_app``; every
+    full collection walked them all, a ~50 ms pause for whichever request triggered it (the p99 of the issuing
+    benchmark). Collected once, then frozen (``gc.freeze``), they are never walked again; what requests make is
+    collected as before. Per process, not at import: gunicorn may fork after ``create_app``; not when testing: a
+    test suite's apps come and go.
+    """
+    global _settled_in
+    if _settled_in == os.getpid():
+        return
+    _settled_in = os.getpid()
+    gc.collect()
+    gc.freeze()
 
 
 def security_headers(response: Response) -> Response:

@@ -99,3 +99,34 @@ def test_production_app_started_without_prepare_answers_503(tmp_path: Path) -> N
     dispose(app)
     assert answer.status_code == 503
     assert answer.get_json()["code"] == "refused_to_start"
+
+
+_FIRST_REQUEST = """
+import gc, sys
+from einvoice.web import create_app
+app = create_app({"DATA_DIR": sys.argv[1], "DATABASE_URL": None, "TESTING": sys.argv[2] == "testing"})
+before = gc.get_freeze_count()
+client = app.test_client()
+assert client.get("/healthz").status_code == 200
+first = gc.get_freeze_count()
+assert client.get("/healthz").status_code == 200
+print(before, first, gc.get_freeze_count())
+"""
+
+
+@pytest.mark.parametrize("mode", ["serving", "testing"])
+def test_a_serving_process_freezes_its_long_lived_objects_once(tmp_path: Path, mode: str) -> None:
+    """A worker's first request takes the app's objects out of the GC's full collections, once; a test app never."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _FIRST_REQUEST, str(tmp_path), mode], capture_output=True, text=True, check=True
+    )
+    before, first, second = (int(count) for count in result.stdout.split())
+    assert before == 0
+    if mode == "testing":
+        assert first == 0
+    else:
+        assert first > 10_000  # the modules and the app, not a handful
+    assert second == first  # not again
