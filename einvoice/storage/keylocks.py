@@ -9,6 +9,8 @@ enough; PostgreSQL uses rows instead (``services.idempotency``).
 
 The files are never removed (there are at most :data:`BUCKETS` of them, one block each) and the note is cleared before
 the lock is let go: creating and removing a file per request costs journal writes that queue behind SQLite's commits.
+A holder that crashed leaves its note; the next holder of that file overwrites it microseconds after locking, and
+only in between could a retry of the crashed request's key read it and get a 409 (which the client retries).
 """
 
 from __future__ import annotations
