@@ -20,8 +20,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -40,13 +38,12 @@ from einvoice.resources import templates_dir
 from einvoice.signing.certificates import common_name
 from einvoice.storage.schema import documents
 from einvoice.web.runtime import runtime
-from einvoice.xmldoc.certinfo import TrustStore
+from einvoice.web.trust import verify_as_configured
 from einvoice.xmldoc.dsig import VIETNAM_TIME
 from einvoice.xmldoc.parse import load_root, parse_document
 from einvoice.xmldoc.safe import MAX_XML_BYTES
 from einvoice.xmldoc.validate import validate_document
-from einvoice.xmldoc.verdicts import SignatureReport, VerificationReport
-from einvoice.xmldoc.verify import verify_document
+from einvoice.xmldoc.verdicts import SignatureReport
 
 bp = Blueprint(
     "public",
@@ -153,20 +150,6 @@ def _not_found() -> tuple[str, int]:
     return render_template("public/not_found.html"), 404
 
 
-@cache
-def _trust_store(folder: str) -> TrustStore | None:
-    return TrustStore.from_directory(Path(folder)) if Path(folder).is_dir() else None
-
-
-def _verify(xml: bytes) -> VerificationReport:
-    folder = current_app.config.get("TRUST_DIR")
-    return verify_document(
-        xml,
-        trust=_trust_store(str(folder)) if folder else None,
-        allow_development=current_app.config["ENV"] != "production",
-    )
-
-
 def signature_view(report: SignatureReport) -> dict[str, Any]:
     """Return what the pages say about one signature, in Vietnamese."""
     return {
@@ -253,7 +236,7 @@ def document_page(code: str) -> str | tuple[str, int]:
 
 
 def _document_html(canonical: str, stored: StoredDocument) -> str:
-    report = _verify(stored.xml)
+    report = verify_as_configured(stored.xml)
     return render_template(
         "public/document.html",
         code=format_lookup_code(canonical),
@@ -320,7 +303,7 @@ def _upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 
 def check_report(xml: bytes) -> dict[str, Any]:
     """Return the plain-language report of an uploaded document: verdict, signatures, content problems."""
-    report = _verify(xml)
+    report = verify_as_configured(xml)
     content: list[Problem] = validate_document(xml)
     try:
         document: Invoice | Receipt | None = parse_document(xml)

@@ -4,21 +4,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from marshmallow import Schema, fields
 
 from einvoice.domain.errors import Problem
 from einvoice.web.api import PREFIX, Blueprint
 from einvoice.web.api.schemas import ProblemOut
 from einvoice.web.auth import roles
-from einvoice.xmldoc.certinfo import TrustStore
+from einvoice.web.trust import verify_as_configured
 from einvoice.xmldoc.safe import MAX_XML_BYTES
 from einvoice.xmldoc.validate import validate_document
 from einvoice.xmldoc.verdicts import SignatureReport
-from einvoice.xmldoc.verify import verify_document
 
 blp = Blueprint("verify", __name__, url_prefix=PREFIX, description="Verify a document someone sent you")
 
@@ -51,13 +49,6 @@ class VerificationOut(Schema):
     problems = fields.List(fields.Nested(ProblemOut))
 
 
-def _trust() -> TrustStore | None:
-    folder = current_app.config.get("TRUST_DIR")
-    if folder and Path(folder).is_dir():
-        return TrustStore.from_directory(Path(folder))
-    return None
-
-
 def _problems(items: tuple[Problem, ...] | list[Problem]) -> list[dict[str, str]]:
     return [p.as_dict() for p in items]
 
@@ -87,8 +78,7 @@ def _signature(report: SignatureReport) -> dict[str, Any]:
 def verify_upload() -> dict[str, Any]:
     """Check an uploaded XML invoice or receipt: every signature, and every content problem."""
     xml = request.get_data(cache=False)[: MAX_XML_BYTES + 1]
-    allow_development = current_app.config["ENV"] != "production"
-    report = verify_document(xml, trust=_trust(), allow_development=allow_development)
+    report = verify_as_configured(xml)
     return {
         "kind": report.kind,
         "valid": report.valid,

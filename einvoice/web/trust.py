@@ -1,0 +1,28 @@
+"""Verifying signatures the way the service is configured: its trust store, and development CAs only in development."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from flask import current_app
+
+from einvoice.xmldoc.certinfo import TrustStore
+from einvoice.xmldoc.verify import VerificationReport, verify_document
+
+
+@cache
+def _trust_store(folder: str) -> TrustStore | None:
+    """Load the root certificates of ``folder`` once per process (``None`` when the folder does not exist)."""
+    return TrustStore.from_directory(Path(folder)) if Path(folder).is_dir() else None
+
+
+def configured_trust() -> TrustStore | None:
+    """Return the trust store of ``EINVOICE_TRUST_DIR``, or ``None`` when none is configured."""
+    folder = current_app.config.get("TRUST_DIR")
+    return _trust_store(str(folder)) if folder else None
+
+
+def verify_as_configured(xml: bytes) -> VerificationReport:
+    """Verify every signature of ``xml`` against the configured trust; development CAs count only in development."""
+    return verify_document(xml, trust=configured_trust(), allow_development=current_app.config["ENV"] != "production")
