@@ -44,8 +44,8 @@ from einvoice.render.context import Layout
 from einvoice.render.pdf import TEMPLATE_VERSION, RenderSettings, render_document_pdf
 from einvoice.signing import Pkcs12Signer, ensure_dev_credentials
 from einvoice.signing.devca import dev_credentials
-from einvoice.xmldoc.build import build_invoice, build_receipt
-from einvoice.xmldoc.sign import sign_document
+from einvoice.xmldoc.build import BuiltDocument, build_invoice, build_receipt
+from einvoice.xmldoc.sign import sign_built, sign_document
 
 TEN_PAGE_LINES = 360
 
@@ -167,8 +167,8 @@ def lookup_apps(folder: Path) -> tuple[Any, Any, str]:
     )
     token = create_token(engine, cashier["id"], "bench")[0]
 
-    def sign(xml: bytes, issuer: Any, moment: datetime) -> bytes:
-        return sign_document(xml, signer_for(issuer["tax_code"]), signing_time=moment, expected_tax_code="0109999999")
+    def sign(built: BuiltDocument, issuer: Any, moment: datetime) -> bytes:
+        return sign_built(built, signer_for(issuer["tax_code"]), signing_time=moment, expected_tax_code="0109999999")
 
     trust = folder / "trust"
     trust.mkdir()

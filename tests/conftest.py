@@ -43,6 +43,7 @@ from einvoice.services import catalogue  # noqa: E402
 from einvoice.services.accounts import create_user  # noqa: E402
 from einvoice.services.issuing import Actor, Toolchain  # noqa: E402
 from einvoice.storage.engine import make_engine, migrate, sqlite_url  # noqa: E402
+from einvoice.xmldoc.build import BuiltDocument  # noqa: E402
 
 POSTGRES_ENV = "EINVOICE_TEST_DATABASE_URL"
 
@@ -98,8 +99,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _no_signature(xml: bytes, issuer: Any, moment: datetime) -> bytes:
-    return xml
+def _no_signature(built: BuiltDocument, issuer: Any, moment: datetime) -> bytes:
+    return built.xml
 
 
 @pytest.fixture

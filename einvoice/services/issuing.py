@@ -36,7 +36,7 @@ from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundErro
 from einvoice.services.search import search_key
 from einvoice.storage.engine import is_busy, writing
 from einvoice.storage.schema import documents, fees, issuers, series
-from einvoice.xmldoc.build import build_invoice, build_receipt
+from einvoice.xmldoc.build import BuiltDocument, build_invoice_for_signing, build_receipt_for_signing
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,8 @@ class Toolchain:
     """The document steps the transaction calls: validate the built XML, sign it with the issuer's certificate."""
 
     validate: Callable[[bytes], Sequence[Problem]]
-    sign: Callable[[bytes, RowMapping, datetime], bytes]
+    #: Signs what the builder made (its bytes and their canonical signed part) and returns the signed bytes.
+    sign: Callable[[BuiltDocument, RowMapping, datetime], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,11 +204,11 @@ def _issue_once(
     issuer = conn.execute(_ISSUER, {"b_id": row["issuer_id"]}).mappings().one()
     lookup_code = new_lookup_code()
     composed = compose(conn, request, row, issuer, actor, issue_date, number, lookup_code)
-    xml, total, currency, party = composed.xml, composed.total, composed.currency, composed.party
-    problems = tools.validate(xml)
+    total, currency, party = composed.total, composed.currency, composed.party
+    problems = tools.validate(composed.built.xml)
     if problems:
         raise InvalidDocumentError(problems)
-    signed = tools.sign(xml, issuer, moment)
+    signed = tools.sign(composed.built, issuer, moment)
     digest = hashlib.sha256(signed).hexdigest()
 
     values = {
@@ -247,7 +248,7 @@ def _issue_once(
 class Composed:
     """A built, unsigned document and what the documents table records about it."""
 
-    xml: bytes
+    built: BuiltDocument
     total: Decimal
     currency: str
     party: Buyer
@@ -281,8 +282,7 @@ def compose(
             cashier_name=actor.full_name,
             lookup_code=lookup_code,
         )
-        xml = build_receipt(document)
-        return Composed(xml, document.total, document.currency, document.payer)
+        return Composed(build_receipt_for_signing(document), document.total, document.currency, document.payer)
     document = make_invoice(
         template=row["template"],
         series=row["symbol"],
@@ -297,8 +297,9 @@ def compose(
         payment_method=request.payment_method,
         lookup_code=lookup_code,
     )
-    xml = build_invoice(document)
-    return Composed(xml, document.totals.total_payable, document.currency, document.buyer)
+    return Composed(
+        build_invoice_for_signing(document), document.totals.total_payable, document.currency, document.buyer
+    )
 
 
 def preview_document(engine: Engine, request: IssueRequest, *, actor: Actor, now: Now) -> bytes:
@@ -309,7 +310,7 @@ def preview_document(engine: Engine, request: IssueRequest, *, actor: Actor, now
         _check_series(row, kind, actor)
         assert row is not None
         issuer = conn.execute(select(issuers).where(issuers.c.id == row["issuer_id"])).mappings().one()
-        return compose(conn, request, row, issuer, actor, local_date(now()), None, None).xml
+        return compose(conn, request, row, issuer, actor, local_date(now()), None, None).built.xml
 
 
 def _check_series(row: RowMapping | None, kind: str, actor: Actor) -> None:

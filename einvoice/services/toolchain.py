@@ -17,7 +17,8 @@ from einvoice.services.errors import ConflictError
 from einvoice.services.issuing import Toolchain
 from einvoice.signing.base import Signer
 from einvoice.signing.pkcs12 import DEFAULT_PASSWORD_ENV, Pkcs12Signer
-from einvoice.xmldoc.sign import sign_document
+from einvoice.xmldoc.build import BuiltDocument
+from einvoice.xmldoc.sign import sign_built
 from einvoice.xmldoc.validate import validate_document
 
 
@@ -52,8 +53,8 @@ def pkcs12_toolchain(cache: SignerCache | None = None) -> Toolchain:
     """Return the toolchain that validates with the XSD and rules, and signs with the issuer's PKCS#12."""
     signers = cache or SignerCache()
 
-    def sign(xml: bytes, issuer: RowMapping, moment: datetime) -> bytes:
+    def sign(built: BuiltDocument, issuer: RowMapping, moment: datetime) -> bytes:
         signer = signers.signer_for(issuer)
-        return sign_document(xml, signer, signing_time=moment, expected_tax_code=issuer["tax_code"])
+        return sign_built(built, signer, signing_time=moment, expected_tax_code=issuer["tax_code"])
 
     return Toolchain(validate=validate_document, sign=sign)

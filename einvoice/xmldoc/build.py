@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -159,15 +160,60 @@ def _invoice_totals(parent: etree._Element, invoice: Invoice) -> None:
     )
 
 
-def _finish(root: etree._Element, qr: str, signer_slot: str) -> bytes:
+@dataclass(frozen=True, slots=True)
+class BuiltDocument:
+    """What the builder made: the final unsigned bytes, and the in-memory element they were serialised from.
+
+    The signer canonicalises ``data`` (the ``DLHDon``/``DLBLai`` element, never changed after serialising) instead
+    of parsing ``xml`` again (:func:`einvoice.xmldoc.sign.sign_built`); only this module makes them.
+    """
+
+    xml: bytes
+    root_tag: str
+    data_id: str
+    data: etree._Element
+
+
+def _finish(root: etree._Element, qr: str, signer_slot: str) -> etree._Element:
     _add(root, "DLQRCode", qr)
     etree.SubElement(etree.SubElement(root, "DSCKS"), signer_slot)
+    return root
+
+
+def _serialize(root: etree._Element) -> bytes:
     body: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
     return formats.XML_DECLARATION + body
 
 
+def _built(root: etree._Element) -> BuiltDocument:
+    data = root[0]
+    data_id = data.get("Id")
+    if data_id is None:  # pragma: no cover - every tree made here carries its Id
+        raise ValueError("the data element has no Id")
+    return BuiltDocument(_serialize(root), root.tag, data_id, data)
+
+
 def build_invoice(invoice: Invoice) -> bytes:
     """Return the unsigned compact XML of ``invoice`` (root ``HDon``), ready for the signer."""
+    return _serialize(_invoice_tree(invoice))
+
+
+def build_invoice_for_signing(invoice: Invoice) -> BuiltDocument:
+    """Return the unsigned XML of ``invoice`` with its in-memory ``DLHDon``, for :func:`sign_built`."""
+    return _built(_invoice_tree(invoice))
+
+
+def build_receipt(receipt: Receipt) -> bytes:
+    """Return the unsigned compact XML of ``receipt`` (root ``BLai``), ready for the signer."""
+    return _serialize(_receipt_tree(receipt))
+
+
+def build_receipt_for_signing(receipt: Receipt) -> BuiltDocument:
+    """Return the unsigned XML of ``receipt`` with its in-memory ``DLBLai``, for :func:`sign_built`."""
+    return _built(_receipt_tree(receipt))
+
+
+def _invoice_tree(invoice: Invoice) -> etree._Element:
     root = etree.Element(formats.INVOICE_ROOT)
     data = etree.SubElement(root, formats.INVOICE_DATA, Id=formats.INVOICE_DATA)
     general = etree.SubElement(data, "TTChung")
@@ -208,8 +254,7 @@ def build_invoice(invoice: Invoice) -> bytes:
     return _finish(root, qr, "NBan")
 
 
-def build_receipt(receipt: Receipt) -> bytes:
-    """Return the unsigned compact XML of ``receipt`` (root ``BLai``), ready for the signer."""
+def _receipt_tree(receipt: Receipt) -> etree._Element:
     root = etree.Element(formats.RECEIPT_ROOT)
     data = etree.SubElement(root, formats.RECEIPT_DATA, Id=formats.RECEIPT_DATA)
     general = etree.SubElement(data, "TTChung")

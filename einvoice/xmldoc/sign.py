@@ -42,9 +42,10 @@ from einvoice.signing.base import (
 )
 from einvoice.signing.certificates import is_self_signed, subject_text, tax_code_of, validity_problem
 from einvoice.xmldoc import dsig
+from einvoice.xmldoc.build import BuiltDocument
 from einvoice.xmldoc.safe import UnsafeXMLError, parse_untrusted
 
-__all__ = ["sign_document"]
+__all__ = ["sign_built", "sign_document"]
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 
@@ -56,17 +57,36 @@ def sign_document(xml: bytes, signer: Signer, *, signing_time: datetime, expecte
     ``expected_tax_code`` at ``signing_time`` (an aware datetime), and :class:`DocumentNotSignable` when ``xml`` is
     not an unsigned document with one empty slot.
     """
-    local_time = dsig.format_signing_time(signing_time)
-    certificate = signer.certificate
+    dsig.format_signing_time(signing_time)  # refuses a naive datetime before anything else
     _check_certificate(signer, signing_time, expected_tax_code)
     root = _parse(xml)
     layout, data, data_id = _locate(root, xml)
-    signature_id = layout.issuer
-    object_id = f"SigningTime-{signature_id}"
+    signature_id, object_id = layout.issuer, f"SigningTime-{layout.issuer}"
     if set(_id_values(root)) & {signature_id, object_id}:
         raise DocumentNotSignable(f"the document already uses the Id {signature_id!r} or {object_id!r}")
-
     data_digest = hashlib.sha256(etree.tostring(data, method="c14n")).digest()
+    return _splice(xml, layout.issuer, _signature(signer, layout, data_id, data_digest, signing_time))
+
+
+def sign_built(built: BuiltDocument, signer: Signer, *, signing_time: datetime, expected_tax_code: str) -> bytes:
+    """Sign what the builder just made, canonicalising its in-memory data element instead of parsing the bytes again.
+
+    The result is byte for byte what :func:`sign_document` gives for ``built.xml`` (a test holds the two to it);
+    it saves the parse, which for a 50-line invoice costs about half an RSA signature. Same refusals.
+    """
+    dsig.format_signing_time(signing_time)  # refuses a naive datetime before anything else
+    _check_certificate(signer, signing_time, expected_tax_code)
+    layout = dsig.LAYOUTS[built.root_tag]
+    data_digest = hashlib.sha256(etree.tostring(built.data, method="c14n")).digest()
+    return _splice(built.xml, layout.issuer, _signature(signer, layout, built.data_id, data_digest, signing_time))
+
+
+def _signature(signer: Signer, layout: dsig.Layout, data_id: str, data_digest: bytes, signing_time: datetime) -> bytes:
+    """Return the ``Signature`` element's bytes for a data element of Id ``data_id`` whose C14N has ``data_digest``."""
+    local_time = dsig.format_signing_time(signing_time)
+    certificate = signer.certificate
+    signature_id = layout.issuer
+    object_id = f"SigningTime-{signature_id}"
     signing_object = _standalone("Object", Id=object_id)
     properties = etree.SubElement(
         etree.SubElement(signing_object, dsig.ds("SignatureProperties")), dsig.ds("SignatureProperty")
@@ -82,8 +102,7 @@ def sign_document(xml: bytes, signer: Signer, *, signing_time: datetime, expecte
     _reference(signed_info, f"#{object_id}", hashlib.sha256(object_c14n).digest(), kind=dsig.SIGNATURE_PROPERTIES_TYPE)
     signed_info_c14n = _c14n(signed_info)
     signature_value = signer.sign_digest(hashlib.sha256(signed_info_c14n).digest())
-
-    signature = b"".join(
+    return b"".join(
         (
             f'<Signature xmlns="{dsig.DS}" Id="{signature_id}">'.encode(),
             _without_namespace(signed_info_c14n, "SignedInfo"),
@@ -95,7 +114,6 @@ def sign_document(xml: bytes, signer: Signer, *, signing_time: datetime, expecte
             b"</Signature>",
         )
     )
-    return _splice(xml, layout.issuer, signature)
 
 
 @lru_cache(maxsize=64)

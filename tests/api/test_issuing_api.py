@@ -119,7 +119,7 @@ def test_invalid_document_lists_problems(api_app: Any, world: dict[str, Any], au
     from einvoice.services.issuing import Toolchain
 
     problems = [Problem("A", "/BLai/x", "lỗi một", "fault one"), Problem("B", "/BLai/y", "lỗi hai", "fault two")]
-    api_app.config["TOOLCHAIN"] = Toolchain(validate=lambda xml: problems, sign=lambda xml, issuer, moment: xml)
+    api_app.config["TOOLCHAIN"] = Toolchain(validate=lambda xml: problems, sign=lambda built, issuer, moment: built.xml)
     answer = api_app.test_client().post("/api/v1/receipts", json=_receipt(world), headers=auth("cashier", "inv"))
     assert answer.status_code == 422
     assert [p["code"] for p in answer.get_json()["problems"]] == ["A", "B"]

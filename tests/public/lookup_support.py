@@ -14,15 +14,16 @@ from sqlalchemy.engine import RowMapping
 
 from einvoice.services.issuing import Toolchain
 from einvoice.web import create_app
-from einvoice.xmldoc.sign import sign_document
+from einvoice.xmldoc.build import BuiltDocument
+from einvoice.xmldoc.sign import sign_built
 from einvoice.xmldoc.validate import validate_document
 
 PUBLIC_BASE_URL = "https://tracuu.xaankhanh.gov.vn"
 
 
-def _sign(xml: bytes, issuer: RowMapping, moment: datetime) -> bytes:
+def _sign(built: BuiltDocument, issuer: RowMapping, moment: datetime) -> bytes:
     """Sign with the issuer's TEST-ONLY certificate (the world's issuer has the collector's tax code)."""
-    return sign_document(xml, signer_for(issuer["tax_code"]), signing_time=moment, expected_tax_code=issuer["tax_code"])
+    return sign_built(built, signer_for(issuer["tax_code"]), signing_time=moment, expected_tax_code=issuer["tax_code"])
 
 
 def make_public_app(engine: Engine, clock: Callable[[], datetime], data_dir: Path, **config: object) -> Flask:

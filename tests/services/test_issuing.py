@@ -91,7 +91,7 @@ def test_failure_after_the_number_leaves_no_gap(
 def test_invalid_document_stores_nothing(engine: Engine, world: dict[str, Any], clock: Any) -> None:
     """Validation problems raise InvalidDocumentError with all of them, and the counter does not move."""
     problems = [Problem("x", "/BLai", "sai", "wrong"), Problem("y", "/BLai/DLBLai", "sai", "wrong")]
-    refusing = Toolchain(validate=lambda xml: problems, sign=lambda xml, issuer, moment: xml)
+    refusing = Toolchain(validate=lambda xml: problems, sign=lambda built, issuer, moment: built.xml)
     with pytest.raises(InvalidDocumentError) as caught:
         issue_document(engine, _receipt(world), actor=world["cashier"], now=clock, tools=refusing)
     assert caught.value.problems == tuple(problems)
@@ -101,7 +101,7 @@ def test_invalid_document_stores_nothing(engine: Engine, world: dict[str, Any], 
 def test_failing_signer_stores_nothing(engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Any) -> None:
     """A signer that fails inside the transaction leaves the series as it was."""
 
-    def broken(xml: bytes, issuer: Any, moment: Any) -> bytes:
+    def broken(built: Any, issuer: Any, moment: Any) -> bytes:
         raise OSError("token removed")
 
     with pytest.raises(OSError, match="token removed"):

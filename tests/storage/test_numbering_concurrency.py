@@ -38,7 +38,7 @@ def _worker(url: str, series_id: int, actor: Actor, count: int, seed: int, start
     rng = random.Random(seed)  # noqa: S311 -- test data
     line = fee_line("Lệ phí chứng thực bản sao", Decimal(2000), legal_basis="TT 226/2016/TT-BTC")
     request = ReceiptRequest(series_id, Buyer(name="Nguyễn Văn An"), lines=(line,))
-    tools = Toolchain(validate=validate_document, sign=lambda xml, issuer, moment: xml)
+    tools = Toolchain(validate=validate_document, sign=lambda built, issuer, moment: built.xml)
 
     def now() -> datetime:
         return EPOCH + timedelta(seconds=(time.time() - started) * SPEED)
