@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from einvoice.domain.documents import CorrectionKind, Invoice, Receipt, RelatedDocument
 from einvoice.domain.errors import InvalidDocumentError, Problem
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.rates import UnknownRateError, VatRate
-from einvoice.domain.text import clean, clean_optional
+from einvoice.domain.text import clean, clean_optional, xml_compatible
 from einvoice.domain.totals import (
     fee_line,
     goods_line,
@@ -34,6 +34,17 @@ class _Base(Schema):
     class Meta:
         # Unknown fields are an error, so a misspelt field is never silently dropped.
         unknown = "raise"
+
+    @validates_schema
+    def _xml_text(self, data: dict[str, Any], **_: Any) -> None:
+        """Refuse text an XML document cannot carry (control characters), naming the field."""
+        bad = {
+            k: ["contains characters an XML document cannot hold"]
+            for k, v in data.items()
+            if isinstance(v, str) and not xml_compatible(v)
+        }
+        if bad:
+            raise ValidationError(bad)
 
 
 def _text(data: Mapping[str, Any], *names: str) -> dict[str, Any]:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+#: Characters XML 1.0 cannot carry (and so no document can).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_compatible(text: str) -> bool:
+    """Tell whether ``text`` holds only characters an XML 1.0 document can carry."""
+    return _NOT_XML.search(text) is None
 
 
 def clean(text: str) -> str:

@@ -101,3 +101,19 @@ def test_a_50_mb_file_is_refused_before_parsing() -> None:
     assert len(huge) > MAX_XML_BYTES
     problems = validate_document(huge)
     assert [p.code for p in problems] == ["XML_TOO_LARGE"]
+
+
+def test_control_characters_in_json_name_the_field() -> None:
+    """Text an XML document cannot carry is refused at the field, before anything is built."""
+    data = {
+        "kind": "receipt",
+        "template": "EBL01",
+        "series": "25T",
+        "issue_date": "2025-11-20",
+        "collector": {"name": "A\x01B", "tax_code": "0109999999", "address": "X"},
+        "payer": {"name": "Trần Thị Bích\x0c"},
+        "fees": [{"name": "Lệ phí", "unit_price": "2000"}],
+    }
+    with pytest.raises(InvalidDocumentError) as caught:
+        load_document(data)
+    assert {p.path for p in caught.value.problems} == {"$.collector.name", "$.payer.name"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -11,11 +10,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from einvoice.domain.documents import InvoiceLine
 from einvoice.domain.parties import Buyer, is_budget_unit_code, is_citizen_id, is_tax_code
 from einvoice.domain.rates import UnknownRateError, VatRate
+from einvoice.domain.text import xml_compatible
 from einvoice.domain.totals import fee_line, goods_line, note_line, promotion_line, trade_discount_line
 from einvoice.services.issuing import CatalogueFee, InvoiceRequest, ReceiptRequest
 
-#: Characters XML 1.0 cannot carry (and so no document can).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_LINES = 500
 #: Bounds are ints, not Decimals: the OpenAPI document must state them as JSON numbers.
 MAX_AMOUNT = 10**15
@@ -23,7 +21,7 @@ MAX_QUANTITY = 10**9
 
 
 def _xml_safe(value: str) -> None:
-    if _NOT_XML.search(value):
+    if not xml_compatible(value):
         raise ValidationError("Contains characters an XML document cannot hold.")
 
 
