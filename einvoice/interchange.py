@@ -12,20 +12,12 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from einvoice.domain.documents import CorrectionKind, Invoice, Receipt, RelatedDocument
+from einvoice.domain.documents import CorrectionKind, Invoice, InvoiceLine, LineNature, Receipt, RelatedDocument
 from einvoice.domain.errors import InvalidDocumentError, Problem
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.rates import UnknownRateError, VatRate
 from einvoice.domain.text import clean, clean_optional, xml_compatible
-from einvoice.domain.totals import (
-    fee_line,
-    goods_line,
-    make_invoice,
-    make_receipt,
-    note_line,
-    promotion_line,
-    trade_discount_line,
-)
+from einvoice.domain.totals import fee_line, line_of, make_invoice, make_receipt
 
 _Money = fields.Decimal
 
@@ -180,27 +172,18 @@ def _problems(messages: Any, path: str = "$") -> list[Problem]:
     return [p for index, sub in enumerate(messages) for p in _problems(sub, f"{path}[{index}]")]
 
 
-def _line(data: dict[str, Any], currency: str) -> Any:
-    nature = data["nature"]
-    if nature == "note":
-        return note_line(data["name"])
-    if nature == "promotion":
-        return promotion_line(
-            data["name"], data.get("quantity") or Decimal(1), unit=data.get("unit"), vat_rate=data.get("vat_rate")
-        )
-    if nature == "trade_discount":
-        return trade_discount_line(data["name"], data["amount"], data.get("vat_rate"))
-    return goods_line(
-        data["name"],
-        data["quantity"],
-        data["unit_price"],
-        data.get("vat_rate"),
-        currency=currency,
-        unit=data.get("unit"),
-        item_code=data.get("item_code"),
-        discount_rate=data.get("discount_rate"),
-        discount_amount=data.get("discount_amount"),
-    )
+_NATURES = {
+    "goods": LineNature.GOODS,
+    "promotion": LineNature.PROMOTION,
+    "trade_discount": LineNature.TRADE_DISCOUNT,
+    "note": LineNature.NOTE,
+}
+
+
+def _line(data: dict[str, Any], currency: str) -> InvoiceLine:
+    fields_ = {k: data.get(k) for k in ("quantity", "unit_price", "amount", "vat_rate", "unit", "item_code")}
+    discounts = {k: data.get(k) for k in ("discount_rate", "discount_amount")}
+    return line_of(_NATURES[data["nature"]], data["name"], currency=currency, **fields_, **discounts)
 
 
 def _line_problems(lines: list[dict[str, Any]]) -> list[Problem]:

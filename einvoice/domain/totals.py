@@ -96,6 +96,44 @@ def note_line(text: str) -> InvoiceLine:
     return InvoiceLine(nature=LineNature.NOTE, name=clean(text))
 
 
+def line_of(
+    nature: LineNature,
+    name: str,
+    *,
+    currency: str = VND,
+    quantity: Decimal | None = None,
+    unit_price: Decimal | None = None,
+    amount: Decimal | None = None,
+    vat_rate: VatRate | None = None,
+    unit: str | None = None,
+    item_code: str | None = None,
+    discount_rate: Decimal | None = None,
+    discount_amount: Decimal | None = None,
+) -> InvoiceLine:
+    """Make a line of ``nature`` from the fields an input names, with the factory of that nature.
+
+    The caller has checked that the fields its nature needs are there (goods: quantity and unit price; trade
+    discount: amount).
+    """
+    if nature is LineNature.NOTE:
+        return note_line(name)
+    if nature is LineNature.PROMOTION:
+        return promotion_line(name, quantity or Decimal(1), unit=unit, vat_rate=vat_rate)
+    if nature is LineNature.TRADE_DISCOUNT:
+        return trade_discount_line(name, amount or Decimal(0), vat_rate)
+    return goods_line(
+        name,
+        quantity or Decimal(0),
+        unit_price or Decimal(0),
+        vat_rate,
+        currency=currency,
+        unit=unit,
+        item_code=item_code,
+        discount_rate=discount_rate,
+        discount_amount=discount_amount,
+    )
+
+
 def _numbered(lines: Iterable[InvoiceLine]) -> tuple[InvoiceLine, ...]:
     return tuple(
         line if line.line_no is not None else replace(line, line_no=index) for index, line in enumerate(lines, start=1)

@@ -7,11 +7,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from einvoice.domain.documents import InvoiceLine
+from einvoice.domain.documents import InvoiceLine, LineNature
 from einvoice.domain.parties import Buyer, is_budget_unit_code, is_citizen_id, is_tax_code
 from einvoice.domain.rates import UnknownRateError, VatRate
 from einvoice.domain.text import xml_compatible
-from einvoice.domain.totals import fee_line, goods_line, note_line, promotion_line, trade_discount_line
+from einvoice.domain.totals import fee_line, line_of
 from einvoice.services.issuing import CatalogueFee, InvoiceRequest, ReceiptRequest
 
 MAX_LINES = 500
@@ -200,25 +200,19 @@ def receipt_request(data: dict[str, Any]) -> ReceiptRequest:
     )
 
 
+_NATURES = {
+    "goods": LineNature.GOODS,
+    "promotion": LineNature.PROMOTION,
+    "discount": LineNature.TRADE_DISCOUNT,
+    "note": LineNature.NOTE,
+}
+
+
 def _invoice_line(line: dict[str, Any], currency: str) -> InvoiceLine:
     rate = VatRate.parse(line["vat_rate"]) if line.get("vat_rate") else None
-    nature = line["nature"]
-    if nature == "note":
-        return note_line(line["name"])
-    if nature == "discount":
-        return trade_discount_line(line["name"], line["amount"], rate)
-    if nature == "promotion":
-        return promotion_line(line["name"], line["quantity"], unit=line.get("unit"), vat_rate=rate)
-    return goods_line(
-        line["name"],
-        line["quantity"],
-        line["unit_price"],
-        rate,
-        currency=currency,
-        unit=line.get("unit"),
-        item_code=line.get("item_code"),
-        discount_rate=line.get("discount_rate"),
-        discount_amount=line.get("discount_amount"),
+    names = ("quantity", "unit_price", "amount", "unit", "item_code", "discount_rate", "discount_amount")
+    return line_of(
+        _NATURES[line["nature"]], line["name"], currency=currency, vat_rate=rate, **{k: line.get(k) for k in names}
     )
 
 
