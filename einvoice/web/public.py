@@ -19,12 +19,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
-from sqlalchemy import bindparam, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from einvoice.domain.documents import Invoice, Receipt
@@ -35,8 +33,8 @@ from einvoice.render.errors import RenderError
 from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, settings_from_config
 from einvoice.render.signature import authority_code
 from einvoice.resources import templates_dir
+from einvoice.services.queries import StoredDocument, find_by_lookup_code
 from einvoice.signing.certificates import common_name
-from einvoice.storage.schema import documents
 from einvoice.web.runtime import runtime
 from einvoice.web.trust import verify_as_configured
 from einvoice.xmldoc.dsig import VIETNAM_TIME
@@ -115,33 +113,11 @@ def _rate_limit() -> Response | None:
     return Response(body, 429, {"Retry-After": str(seconds)}, mimetype="text/html")
 
 
-@dataclass(frozen=True, slots=True)
-class StoredDocument:
-    """What the public pages need of a stored document: its signed bytes, kind and state."""
-
-    xml: bytes
-    kind: str  # invoice | receipt
-    state: str
-
-
-#: Built once: constructing the statement per request cost a tenth of a cached page view.
-_BY_LOOKUP_CODE = select(documents.c.xml, documents.c.kind, documents.c.state).where(
-    documents.c.lookup_code == bindparam("code")
-)
-
-
-def find_by_lookup_code(code: str) -> StoredDocument | None:
-    """Return the document whose lookup code is ``code`` (canonical form), or ``None``."""
-    with runtime().engine.connect() as conn:
-        row = conn.execute(_BY_LOOKUP_CODE, {"code": code}).first()
-    return None if row is None else StoredDocument(bytes(row.xml), str(row.kind), str(row.state))
-
-
 def _found(typed: str) -> tuple[str, StoredDocument] | None:
     code = normalize_lookup_code(typed)
     if code is None:
         return None
-    stored = find_by_lookup_code(code)
+    stored = find_by_lookup_code(runtime().engine, code)
     return None if stored is None else (code, stored)
 
 

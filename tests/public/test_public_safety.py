@@ -15,7 +15,9 @@ from public.lookup_support import make_public_app
 from sqlalchemy import Engine
 
 from einvoice.domain.lookup import format_lookup_code, new_lookup_code
-from einvoice.web.public import PageCache, RateLimiter, find_by_lookup_code
+from einvoice.services.queries import find_by_lookup_code
+from einvoice.web.public import PageCache, RateLimiter
+from einvoice.web.runtime import runtime
 
 Issue = Callable[..., dict[str, Any]]
 MALFORMED = [
@@ -35,7 +37,9 @@ def test_ten_thousand_random_codes_find_nothing(public_app: Flask, issue: Issue)
     for _ in range(3):
         issue()
     with public_app.app_context():
-        found = [code for code in (new_lookup_code() for _ in range(10_000)) if find_by_lookup_code(code)]
+        found = [
+            code for code in (new_lookup_code() for _ in range(10_000)) if find_by_lookup_code(runtime().engine, code)
+        ]
     assert found == []
 
 
