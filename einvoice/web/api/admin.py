@@ -8,12 +8,12 @@ Everyone signed in may read counters, series and fees (a cashier picks from them
 from __future__ import annotations
 
 import copy
-from datetime import date
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
+from einvoice.domain.kinds import DocumentKind
 from einvoice.services import accounts, catalogue
 from einvoice.storage.schema import counters, fees, issuers, series, users
 from einvoice.web.api import IDEMPOTENCY_HEADER, PREFIX, Blueprint
@@ -81,7 +81,7 @@ class SeriesIn(Schema):
     """A series: kind, template and symbol (the symbol carries the year)."""
 
     issuer_id = _ID
-    kind = fields.String(required=True, validate=validate.OneOf(["invoice", "receipt"]))
+    kind = fields.String(required=True, validate=validate.OneOf([kind.value for kind in DocumentKind]))
     template = Text(required=True, max_length=5)
     symbol = Text(required=True, max_length=6)
     counter_id = _OPTIONAL_ID
@@ -325,12 +325,7 @@ class Fee(MethodView):
     @blp.arguments(FeePatch)
     def patch(self, data: dict[str, Any], fee_id: int) -> dict[str, Any]:
         """End a fee's validity."""
-        engine = runtime().engine
-        start: date = catalogue.get_row(engine, fees, fee_id)["effective_from"]
-        end = data["effective_to"]
-        if end is not None and end < start:
-            raise ValidationError({"effective_to": ["Ends before it starts."]})
-        return catalogue.update_row(engine, fees, fee_id, data)
+        return catalogue.end_fee(runtime().engine, fee_id, data["effective_to"])
 
 
 @blp.route("/users")
