@@ -63,7 +63,7 @@ class SeriesFault:
 
 @dataclass(frozen=True, slots=True)
 class SeriesRules:
-    """The templates and series symbols one kind admits; ``symbol`` captures the two-digit year as group 1."""
+    """The templates and series symbols one kind admits; ``symbol``, matched whole, captures the year as group 1."""
 
     templates: frozenset[str]
     symbol: re.Pattern[str]
@@ -89,11 +89,9 @@ def _no_pair_rule(template: str, symbol: str) -> Iterator[SeriesFault]:
 
 SERIES_RULES: dict[DocumentKind, SeriesRules] = {
     DocumentKind.INVOICE: SeriesRules(
-        INVOICE_TEMPLATES, re.compile(r"^[CK](\d{2})[TDLMNBGHX][A-Z]{2}$"), INVOICE_TEMPLATE_CODE, _commercial_letter
+        INVOICE_TEMPLATES, re.compile(r"[CK](\d{2})[TDLMNBGHX][A-Z]{2}"), INVOICE_TEMPLATE_CODE, _commercial_letter
     ),
-    DocumentKind.RECEIPT: SeriesRules(
-        RECEIPT_TEMPLATES, re.compile(r"^(\d{2})T$"), RECEIPT_TEMPLATE_CODE, _no_pair_rule
-    ),
+    DocumentKind.RECEIPT: SeriesRules(RECEIPT_TEMPLATES, re.compile(r"(\d{2})T"), RECEIPT_TEMPLATE_CODE, _no_pair_rule),
 }
 
 
@@ -110,7 +108,7 @@ def series_faults(kind: DocumentKind, template: str, symbol: str) -> list[Series
                 f"template '{template}' is invalid",
             )
         )
-    if not rules.symbol.match(symbol):
+    if not rules.symbol.fullmatch(symbol):
         faults.append(
             SeriesFault(
                 SERIES_CODE, "series", f"Ký hiệu '{symbol}' không đúng quy định.", f"series '{symbol}' is malformed"
@@ -122,18 +120,18 @@ def series_faults(kind: DocumentKind, template: str, symbol: str) -> list[Series
 
 def is_invoice_series(series: str) -> bool:
     """Tell whether ``series`` is a well-formed 6-character invoice series (whatever the template)."""
-    return bool(SERIES_RULES[DocumentKind.INVOICE].symbol.match(series))
+    return bool(SERIES_RULES[DocumentKind.INVOICE].symbol.fullmatch(series))
 
 
 def is_receipt_series(series: str) -> bool:
     """Tell whether ``series`` is a well-formed receipt series (whatever the template)."""
-    return bool(SERIES_RULES[DocumentKind.RECEIPT].symbol.match(series))
+    return bool(SERIES_RULES[DocumentKind.RECEIPT].symbol.fullmatch(series))
 
 
 def series_year(series: str) -> int | None:
     """Return the two-digit year a well-formed series of any kind carries, else ``None``."""
     for rules in SERIES_RULES.values():
-        match = rules.symbol.match(series)
+        match = rules.symbol.fullmatch(series)
         if match:
             return int(match.group(1))
     return None
