@@ -5,24 +5,21 @@ string; ``tests/test_kinds.py`` fails on it): it asks a document, a request or a
 :class:`~einvoice.domain.kinds.DocumentKind` and looks the answer up here. The table is split by layer so that the
 pure packages stay pure, and :data:`KINDS` joins the columns into one row per kind:
 
-=====================  ==============================================  =========================================
-column                 where it lives                                   what it says
-=====================  ==============================================  =========================================
-names                  :data:`einvoice.domain.kinds.NAMES`              the noun in messages (vi, en)
-templates, series      :data:`einvoice.domain.series.SERIES_RULES`      templates, symbol pattern, pair rules
-XML format             :data:`einvoice.xmldoc.formats.FORMATS`          root, version, XSD, tags, signature slots
-builder                ``_TREES`` in :mod:`einvoice.xmldoc.build`       document → XML
-reader                 ``_READERS`` in :mod:`einvoice.xmldoc.parse`     XML → document
-business rules         ``kinds`` of each rule in :mod:`~einvoice.xmldoc.rules`
-print layouts          :data:`PRINT_TEMPLATES` here                     layout → template, the first the default
-request                ``_COMPOSERS`` in :mod:`einvoice.services.issuing`  request → document
-=====================  ==============================================  =========================================
+- names (the noun in messages, vi and en): :data:`einvoice.domain.kinds.NAMES`;
+- templates and series rules: :data:`einvoice.domain.series.SERIES_RULES`;
+- XML format (root, version ``PBan``, XSD, tags, signature slots): :data:`einvoice.xmldoc.formats.FORMATS`, from
+  which :data:`einvoice.xmldoc.dsig.LAYOUTS` (the signature layout) is derived;
+- builder (document → XML): ``_TREES`` in :mod:`einvoice.xmldoc.build`;
+- reader (XML → document): ``_READERS`` in :mod:`einvoice.xmldoc.parse`;
+- business rules: the ``kinds`` of each rule in :mod:`einvoice.xmldoc.rules`;
+- print layouts (layout → template, the first the default): :data:`PRINT_TEMPLATES` here;
+- request (what a caller asks → document): ``_COMPOSERS`` in :mod:`einvoice.services.issuing`.
 
 Adding a kind (the invoice-with-receipt templates 8 and 9, error notices, summary tables): add the member to
 ``DocumentKind`` and its names, its document class (with ``kind``, ``issuer``, ``party``, ``total_payable``) to
 ``einvoice.domain.documents.Document``, its series rules, its XML format row and XSD, its builder and reader, its
-print templates here, its request and composer in ``services.issuing`` and its JSON schema in the API; the test of
-this table (``tests/test_kinds.py``) fails until every column has the row.
+print templates here, its request and composer in ``services.issuing`` and its JSON schema (keyed by
+``DocumentKind``) in the JSON vocabulary; ``tests/test_kinds.py`` fails until every column has the row.
 """
 
 from __future__ import annotations

@@ -86,8 +86,3 @@ RECEIPT_SCHEMA: Final = RECEIPT.schema
 #: The ``TTKhac/TTin/TTruong`` that carries the lookup code (choice 10).
 LOOKUP_FIELD: Final = "MaTraCuu"
 XML_DECLARATION: Final = b'<?xml version="1.0" encoding="UTF-8"?>'
-
-
-def format_of(kind: DocumentKind) -> XmlFormat:
-    """Return the XML format of ``kind``."""
-    return FORMATS[kind]
