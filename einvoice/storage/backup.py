@@ -8,7 +8,8 @@ a compressor that some restore host lacks) with:
 - ``database.sqlite3``: SQLite's online backup (``sqlite3.Connection.backup``: a consistent snapshot taken while the
   service keeps issuing), or ``database.pgdump``: ``pg_dump --format=custom`` of the PostgreSQL database;
 - ``files/…``: the data folder's own files (development CA and issuer keys, their password files, the instance's
-  secret key), without the database, its journal and lock files, and the PDF cache (PDFs are re-rendered from XML).
+  secret key), without the database, its journal, its lock files and key-lock folder, and the PDF cache (PDFs are
+  re-rendered from XML).
 
 Restoring checks every hash before it writes anything, refuses a target that already holds a database (nothing stored
 is overwritten), and points issuers whose key files lived in the old data folder at the same files in the new one.
@@ -46,7 +47,7 @@ PGDUMP_MEMBER = "database.pgdump"
 FILES_PREFIX = "files/"
 #: Data-folder entries that are never copied: the live database and its side files, locks, and the PDF cache.
 _SKIPPED_SUFFIXES = (".sqlite3", ".sqlite3-wal", ".sqlite3-shm", ".sqlite3-journal", "-writelock", ".lock")
-_SKIPPED_FOLDERS = ("pdf-cache",)
+_SKIPPED_FOLDERS = ("pdf-cache", "einvoice.sqlite3-keys")
 _CHUNK = 1 << 20
 
 
