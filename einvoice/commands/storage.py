@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from einvoice.security_events import security_event
 from einvoice.services import idempotency
 from einvoice.services.audit import verify_audit
 from einvoice.storage.engine import configured_url, make_engine, migrate
@@ -56,6 +57,7 @@ def audit_verify_command(database_url: str | None) -> None:
         engine.dispose()
     for finding in findings:
         click.echo(str(finding), err=True)
+        security_event("integrity_failure", finding=str(finding))
     if findings:
         raise click.exceptions.Exit(1)
     click.echo("audit log intact: every chain and document hash verified")
