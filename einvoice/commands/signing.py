@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from einvoice.domain.errors import Problem
+from einvoice.domain.errors import Problem, UnsafeInputError
 from einvoice.signing.base import SigningError
 from einvoice.signing.devca import dev_credentials, ensure_dev_credentials
 from einvoice.signing.pkcs12 import DEFAULT_PASSWORD_ENV, Pkcs12Signer
@@ -50,6 +50,8 @@ def sign_command(path: Path, p12: Path, password_file: Path | None, tax_code: st
         signed = sign_document(path.read_bytes(), signer, signing_time=datetime.now(UTC), expected_tax_code=tax_code)
     except SigningError as exc:
         raise click.ClickException(f"{exc.code}: {exc}") from exc
+    except UnsafeInputError as exc:
+        raise click.ClickException(f"{exc.problem.code}: {exc.problem.message_en}") from exc
     target = output or path.with_name(f"{path.stem}.signed.xml")
     target.write_bytes(signed)
     click.echo(f"signed: {target}")

@@ -16,6 +16,7 @@ from typing import cast
 from flask import Flask, current_app
 from sqlalchemy import Engine, select
 
+from einvoice.domain.errors import EInvoiceError
 from einvoice.services.issuing import Now, Toolchain
 from einvoice.settings import DEV_SECRET_KEY, Settings
 from einvoice.storage.engine import configured_url, make_engine, migrate
@@ -27,7 +28,7 @@ SETTINGS_EXTENSION = "einvoice.settings"
 _lock = threading.Lock()
 
 
-class RefusedToStart(RuntimeError):
+class RefusedToStart(EInvoiceError, RuntimeError):
     """The configuration is not safe for production; the message says what to change."""
 
 
