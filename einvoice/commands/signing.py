@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from einvoice.domain.errors import Problem, UnsafeInputError
+from einvoice.settings import load_settings
 from einvoice.signing.base import SigningError
 from einvoice.signing.devca import dev_credentials, ensure_dev_credentials
 from einvoice.signing.pkcs12 import DEFAULT_PASSWORD_ENV, Pkcs12Signer
@@ -22,11 +23,16 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("dev-ca")
-@click.option("--data-dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Data directory.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory (default: the DATA_DIR setting, as the service uses it).",
+)
 @click.option("--tax-code", required=True, help="Issuer tax code (MST) to put in UID=MST:.")
 @click.option("--name", required=True, help="Issuer name (the certificate's CN).")
-def dev_ca_command(data_dir: Path, tax_code: str, name: str) -> None:
+def dev_ca_command(data_dir: Path | None, tax_code: str, name: str) -> None:
     """Create (once) a development root CA and an issuer certificate; never use them in production."""
+    data_dir = data_dir or load_settings().data_dir
     try:
         p12 = ensure_dev_credentials(data_dir, tax_code, name)
     except ValueError as exc:

@@ -54,9 +54,10 @@ def utc_now() -> datetime:
 
 def check_secret_key(app: Flask) -> None:
     """Refuse the development (or a short) secret key in production."""
-    if settings_of(app).env != "production":
+    settings = settings_of(app)
+    if settings.env != "production":
         return
-    key = str(app.config.get("SECRET_KEY") or "")
+    key = settings.secret_key
     if key == DEV_SECRET_KEY or len(key) < 32:
         raise RefusedToStart(
             "EINVOICE_ENV=production but the secret key is the development one (or shorter than 32 characters): "
