@@ -7,12 +7,18 @@ from pathlib import Path
 
 import click
 
+from einvoice.security_events import security_event
 from einvoice.services import idempotency
 from einvoice.services.audit import verify_audit
 from einvoice.settings import load_settings
 from einvoice.storage.engine import configured_url, make_engine, migrate
 
-_URL_HELP = "database URL (default: $EINVOICE_DATABASE_URL, else the SQLite file under $EINVOICE_DATA_DIR)"
+URL_HELP = "database URL (default: $EINVOICE_DATABASE_URL, else the SQLite file under $EINVOICE_DATA_DIR)"
+
+
+def resolve_data_dir() -> Path:
+    """Return the data folder the command works on: the DATA_DIR setting, as the service reads it."""
+    return load_settings().data_dir
 
 
 def resolve_url(database_url: str | None) -> str:
@@ -22,7 +28,7 @@ def resolve_url(database_url: str | None) -> str:
 
 
 @click.command("migrate")
-@click.option("--database-url", help=_URL_HELP)
+@click.option("--database-url", help=URL_HELP)
 def migrate_command(database_url: str | None) -> None:
     """Create the database or bring its schema up to date."""
     url = resolve_url(database_url)
@@ -37,7 +43,7 @@ def migrate_command(database_url: str | None) -> None:
 
 
 @click.command("audit-verify")
-@click.option("--database-url", help=_URL_HELP)
+@click.option("--database-url", help=URL_HELP)
 def audit_verify_command(database_url: str | None) -> None:
     """Recompute the audit chains and document hashes; exit 1 listing every sign of tampering."""
     engine = make_engine(resolve_url(database_url))
@@ -47,13 +53,14 @@ def audit_verify_command(database_url: str | None) -> None:
         engine.dispose()
     for finding in findings:
         click.echo(str(finding), err=True)
+        security_event("integrity_failure", finding=str(finding))
     if findings:
         raise click.exceptions.Exit(1)
     click.echo("audit log intact: every chain and document hash verified")
 
 
 @click.command("purge-idempotency-keys")
-@click.option("--database-url", help=_URL_HELP)
+@click.option("--database-url", help=URL_HELP)
 @click.option("--older-than-days", type=click.IntRange(min=1), default=90, show_default=True)
 def purge_idempotency_command(database_url: str | None, older_than_days: int) -> None:
     """Forget answered Idempotency-Keys older than N days (after that a retry with the key issues again)."""

@@ -27,6 +27,7 @@ one place that maps them; the most specific branch wins). Each class lives in th
     │       └── RemoteSigningRejected     the key holder or the service refused to sign
     ├── RenderError        render.errors  a document could not be printed; the stored document is untouched  503
     ├── SettingsError      settings       a setting is malformed or out of range: start-up stops             —
+    ├── BackupError        storage.backup a backup cannot be written or an archive restored (commands only)  —
     └── RefusedToStart     web.runtime    production configured with development secrets or certificates     503
 
 Refusals of verification (a bad signature, an untrusted certificate) are not exceptions: they are problems in the

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.wrappers import Response
 
 import einvoice
+from einvoice import security_events
 from einvoice.cli import main as cli_main
 from einvoice.settings import default_data_dir, load_settings
 from einvoice.web import auth, errors, public
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.instance_path = str(settings.data_dir)
 
     request_logging.init_app(app)
+    security_events.init_app(app)
     auth.init_app(app)
     from einvoice.web import api, startup
 
