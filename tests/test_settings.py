@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,15 @@ def test_commands_read_the_same_settings(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_upload_limit_is_shown_in_megabytes_the_vietnamese_way(size: int, shown: str) -> None:
     """The upload limit is written in MB with a decimal comma, as the refusal message shows it."""
     assert megabytes(size) == shown
+
+
+# Kept under 500 KiB, below which werkzeug holds an upload in memory rather than in a temporary file.
+@pytest.mark.parametrize(("size", "status"), [(390 * 1024, 200), (484 * 1024, 413)])
+def test_upload_limit_setting_governs_the_public_check_page(size: int, status: int) -> None:
+    """MAX_UPLOAD_BYTES sets what the upload page accepts, and its refusal names that limit in MB."""
+    app = create_app({"TESTING": True, "MAX_UPLOAD_BYTES": 400 * 1024, "PUBLIC_RATE_BURST": 100})
+    body = b"<a>" + b" " * (size - 7) + b"</a>"
+    answer = app.test_client().post("/tra-cuu/kiem-tra", data={"tep": (io.BytesIO(body), "x.xml")})
+    assert answer.status_code == status
+    refused = "Tệp quá lớn: tối đa 0,4 MB." in answer.get_data(as_text=True)
+    assert refused is (status == 413)
