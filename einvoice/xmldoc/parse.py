@@ -28,25 +28,20 @@ from einvoice.domain.documents import (
     Receipt,
     RelatedDocument,
 )
-from einvoice.domain.errors import InvalidDocumentError, Problem, UnsafeInputError
+from einvoice.domain.errors import InvalidDocumentError, Problem
 from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.money import VND, fits_format
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.rates import UnknownRateError, VatRate
 from einvoice.xmldoc import formats
-from einvoice.xmldoc.safe import UnsafeXMLError, parse_untrusted
+from einvoice.xmldoc.safe import parse_untrusted
 
 _DOCUMENT_ROOTS = tuple(formats.BY_ROOT)
 
 
 def load_root(xml: bytes) -> etree._Element:
     """Parse untrusted bytes and return the ``HDon`` or ``BLai`` element, unwrapping a ``TDiep`` message."""
-    try:
-        root = parse_untrusted(xml)
-    except UnsafeXMLError as exc:
-        raise UnsafeInputError(
-            Problem(exc.code, "/", "Tệp XML không an toàn hoặc không đúng cú pháp, không thể đọc.", str(exc))
-        ) from exc
+    root = parse_untrusted(xml)
     if root.tag == "TDiep":
         for candidate in root.iterfind("DLieu/*"):
             if candidate.tag in _DOCUMENT_ROOTS:

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 
 from einvoice.domain.errors import Problem
 from einvoice.domain.roles import STAFF
-from einvoice.web.api import PREFIX, Blueprint
+from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.api.schemas import ProblemOut
 from einvoice.web.auth import roles
 from einvoice.web.trust import verify_as_configured
