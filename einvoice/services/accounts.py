@@ -19,13 +19,13 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from einvoice.domain.errors import Problem
+from einvoice.domain.roles import CASHIER, ROLES
 from einvoice.services.catalogue import Row, get_row, update_row
 from einvoice.services.errors import ConflictError, RequestProblemsError
 from einvoice.services.issuing import Actor
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import api_tokens, counters, users
 
-ROLES = ("cashier", "finance", "admin")
 _hasher = PasswordHasher()
 #: Verified against when the user does not exist, so that timing does not tell which usernames exist.
 _dummy_hash: str | None = None  # made on first use: hashing costs ~0.1 s, not to be paid at import
@@ -54,7 +54,7 @@ def public(row: RowMapping | Row) -> Row:
 def _check(role: str | None, counter_id: int | None, engine: Engine) -> None:
     if role is not None and role not in ROLES:
         raise RequestProblemsError([Problem("role", "role", "Vai trò không hợp lệ", f"role must be one of {ROLES}")])
-    if role == "cashier" and counter_id is None:
+    if role == CASHIER and counter_id is None:
         raise RequestProblemsError(
             [Problem("counter", "counter_id", "Thu ngân phải gắn với một quầy", "a cashier needs a counter")]
         )

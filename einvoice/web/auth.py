@@ -15,13 +15,13 @@ from typing import Any, TypeVar, cast
 
 from flask import Flask, abort, g, request, session
 
+from einvoice.domain.roles import ROLES
 from einvoice.services.accounts import actor_for_token, actor_for_user
 from einvoice.services.issuing import Actor
 from einvoice.web.logging import security_event
 from einvoice.web.runtime import runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
-ROLES = ("cashier", "finance", "admin")
 API_PREFIX = "/api/v1"
 
 

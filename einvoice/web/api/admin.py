@@ -8,12 +8,13 @@ Everyone signed in may read counters, series and fees (a cashier picks from them
 from __future__ import annotations
 
 import copy
-from datetime import date
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
+from einvoice.domain.kinds import DocumentKind
+from einvoice.domain.roles import ROLES, STAFF
 from einvoice.services import accounts, catalogue
 from einvoice.storage.schema import counters, fees, issuers, series, users
 from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
@@ -23,7 +24,6 @@ from einvoice.web.auth import roles
 from einvoice.web.runtime import runtime
 
 blp = Blueprint("admin", __name__, url_prefix=PREFIX, description="Configuration and users")
-ANYONE = ("cashier", "finance", "admin")
 _ID = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
 _OPTIONAL_ID = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
 
@@ -81,7 +81,7 @@ class SeriesIn(Schema):
     """A series: kind, template and symbol (the symbol carries the year)."""
 
     issuer_id = _ID
-    kind = fields.String(required=True, validate=validate.OneOf(["invoice", "receipt"]))
+    kind = fields.String(required=True, validate=validate.OneOf([kind.value for kind in DocumentKind]))
     template = Text(required=True, max_length=5)
     symbol = Text(required=True, max_length=6)
     counter_id = _OPTIONAL_ID
@@ -142,7 +142,7 @@ class UserIn(Schema):
 
     username = Text(required=True, max_length=80, validators=[validate.Regexp(r"^[A-Za-z0-9._-]+$")])
     full_name = Text(required=True, max_length=200)
-    role = fields.String(required=True, validate=validate.OneOf(accounts.ROLES))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
     counter_id = _OPTIONAL_ID
     password = fields.String(validate=validate.Length(min=10, max=1024), load_only=True)
 
@@ -151,7 +151,7 @@ class UserPatch(Schema):
     """Change a user."""
 
     full_name = Text(max_length=200)
-    role = fields.String(validate=validate.OneOf(accounts.ROLES))
+    role = fields.String(validate=validate.OneOf(ROLES))
     counter_id = _OPTIONAL_ID
     active = fields.Boolean()
     password = fields.String(validate=validate.Length(min=10, max=1024), load_only=True)
@@ -233,7 +233,7 @@ class Counters(MethodView):
     """Counters."""
 
     @blp.response(200, CounterOut(many=True))
-    @roles(*ANYONE)
+    @roles(*STAFF)
     def get(self) -> list[dict[str, Any]]:
         """List counters."""
         return catalogue.list_rows(runtime().engine, counters)
@@ -253,7 +253,7 @@ class SeriesList(MethodView):
     """Series."""
 
     @blp.response(200, SeriesOut(many=True))
-    @roles(*ANYONE)
+    @roles(*STAFF)
     def get(self) -> list[dict[str, Any]]:
         """List series with their next numbers."""
         return catalogue.list_rows(runtime().engine, series)
@@ -273,7 +273,7 @@ class OneSeries(MethodView):
     """One series."""
 
     @blp.response(200, SeriesOut)
-    @roles(*ANYONE)
+    @roles(*STAFF)
     def get(self, series_id: int) -> dict[str, Any]:
         """Return a series."""
         return catalogue.get_row(runtime().engine, series, series_id)
@@ -291,7 +291,7 @@ class Fees(MethodView):
     """The fee catalogue."""
 
     @blp.response(200, FeeOut(many=True))
-    @roles(*ANYONE)
+    @roles(*STAFF)
     @blp.arguments(FeeQuery, location="query")
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """List the fees in force on a date (default: every fee ever)."""
@@ -315,7 +315,7 @@ class Fee(MethodView):
     """One fee."""
 
     @blp.response(200, FeeOut)
-    @roles(*ANYONE)
+    @roles(*STAFF)
     def get(self, fee_id: int) -> dict[str, Any]:
         """Return a fee."""
         return catalogue.get_row(runtime().engine, fees, fee_id)
@@ -325,12 +325,7 @@ class Fee(MethodView):
     @blp.arguments(FeePatch)
     def patch(self, data: dict[str, Any], fee_id: int) -> dict[str, Any]:
         """End a fee's validity."""
-        engine = runtime().engine
-        start: date = catalogue.get_row(engine, fees, fee_id)["effective_from"]
-        end = data["effective_to"]
-        if end is not None and end < start:
-            raise ValidationError({"effective_to": ["Ends before it starts."]})
-        return catalogue.update_row(engine, fees, fee_id, data)
+        return catalogue.end_fee(runtime().engine, fee_id, data["effective_to"])
 
 
 @blp.route("/users")

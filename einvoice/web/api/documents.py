@@ -10,6 +10,7 @@ from flask import Response
 from flask.views import MethodView
 from sqlalchemy.engine import Connection
 
+from einvoice.domain.roles import STAFF
 from einvoice.services import idempotency, queries
 from einvoice.services.drafts import mark_issued
 from einvoice.services.errors import NotFoundError
@@ -29,7 +30,7 @@ from einvoice.web.auth import current_actor, roles
 from einvoice.web.runtime import runtime
 
 blp = Blueprint("documents", __name__, url_prefix=PREFIX, description="Issue, read and search documents")
-READERS = ("cashier", "finance", "admin")
+
 _DOCUMENT_OUT = DocumentOut()
 
 
@@ -85,7 +86,7 @@ class Documents(MethodView):
     """Search documents."""
 
     @blp.response(200, DocumentPage)
-    @roles(*READERS)
+    @roles(*STAFF)
     @blp.arguments(DocumentQuery, location="query")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List documents matching the filters, newest first (cashiers: their own)."""
@@ -100,7 +101,7 @@ class Documents(MethodView):
 
 @blp.route("/documents/<id:document_id>", methods=["GET"])
 @blp.response(200, DocumentOut)
-@roles(*READERS)
+@roles(*STAFF)
 def get_document(document_id: int) -> dict[str, Any]:
     """Return a document's metadata."""
     return queries.get_document(runtime().engine, document_id, current_actor())
@@ -108,7 +109,7 @@ def get_document(document_id: int) -> dict[str, Any]:
 
 @blp.route("/documents/<id:document_id>/xml", methods=["GET"])
 @blp.response(200, content_type="application/xml")
-@roles(*READERS)
+@roles(*STAFF)
 def get_document_xml(document_id: int) -> Response:
     """Download the signed XML exactly as issued."""
     xml = queries.get_document_xml(runtime().engine, document_id, current_actor())
@@ -117,7 +118,7 @@ def get_document_xml(document_id: int) -> Response:
 
 @blp.route("/idempotency-keys/<string:key>", methods=["GET"])
 @blp.response(200)
-@roles(*READERS)
+@roles(*STAFF)
 def idempotency_outcome(key: str) -> Response:
     """Return the answer stored for one of your Idempotency-Keys (409 while it is still running)."""
     actor = current_actor()

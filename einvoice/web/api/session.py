@@ -10,6 +10,7 @@ from flask import abort, g, session
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from einvoice.domain.roles import STAFF
 from einvoice.services.accounts import authenticate
 from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.auth import current_actor, roles
@@ -68,13 +69,13 @@ class Session(MethodView):
         return _me()
 
     @blp.response(200, WhoAmI)
-    @roles("cashier", "finance", "admin")
+    @roles(*STAFF)
     def get(self) -> dict[str, Any]:
         """Return who is logged in."""
         return _me()
 
     @blp.response(204)
-    @roles("cashier", "finance", "admin")
+    @roles(*STAFF)
     def delete(self) -> None:
         """Log out."""
         session.clear()
