@@ -12,7 +12,7 @@ import click
 
 from einvoice.domain.documents import Invoice
 from einvoice.domain.errors import InvalidDocumentError, Problem
-from einvoice.interchange import load_document
+from einvoice.jsondoc.documents import load_document
 from einvoice.xmldoc.build import build_invoice, build_receipt
 from einvoice.xmldoc.rules import RULES, catalogue_markdown
 from einvoice.xmldoc.validate import validate_document

@@ -31,6 +31,7 @@ from einvoice.domain.money import VND
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.series import MAX_NUMBER
 from einvoice.domain.totals import fee_line, make_invoice, make_receipt
+from einvoice.jsondoc.figures import fee_problems, invoice_problems
 from einvoice.services.audit import IssueEntry, append_issue_entry
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError
 from einvoice.services.search import search_key
@@ -267,7 +268,10 @@ def compose(
     """Build the unsigned XML of the document ``request`` describes, in series ``row`` of ``issuer``."""
     document: Invoice | Receipt
     if isinstance(request, ReceiptRequest):
-        lines = request.lines + _catalogue_lines(conn, row["issuer_id"], request.fees, issue_date)
+        catalogue = _catalogue_lines(conn, row["issuer_id"], request.fees, issue_date)
+        lines = request.lines + catalogue
+        paths = [f"lines[{i}]" for i in range(len(request.lines))] + [f"fees[{i}]" for i in range(len(catalogue))]
+        _refuse(fee_problems(list(zip(paths, lines, strict=True)), path="fees" if catalogue else "lines"))
         document = make_receipt(
             template=row["template"],
             series=row["symbol"],
@@ -283,6 +287,7 @@ def compose(
             lookup_code=lookup_code,
         )
         return Composed(build_receipt_for_signing(document), document.total, document.currency, document.payer)
+    _refuse(invoice_problems(request.lines, template=row["template"], currency=request.currency))
     document = make_invoice(
         template=row["template"],
         series=row["symbol"],
@@ -302,6 +307,11 @@ def compose(
     )
 
 
+def _refuse(problems: Sequence[Problem]) -> None:
+    if problems:
+        raise RequestProblemsError(problems)
+
+
 def preview_document(engine: Engine, request: IssueRequest, *, actor: Actor, now: Now) -> bytes:
     """Return the unsigned XML the request would issue today, without a number or lookup code; store nothing."""
     kind = "receipt" if isinstance(request, ReceiptRequest) else "invoice"
@@ -313,6 +323,10 @@ def preview_document(engine: Engine, request: IssueRequest, *, actor: Actor, now
         return compose(conn, request, row, issuer, actor, local_date(now()), None, None).built.xml
 
 
+#: How a kind of document is called in a message, in Vietnamese and in English.
+_KIND_WORDS = {"receipt": ("biên lai", "receipts"), "invoice": ("hóa đơn", "invoices")}
+
+
 def _check_series(row: RowMapping | None, kind: str, actor: Actor) -> None:
     if row is None:
         raise NotFoundError("no such series")
@@ -321,12 +335,9 @@ def _check_series(row: RowMapping | None, kind: str, actor: Actor) -> None:
     if row["counter_id"] is not None and row["counter_id"] != actor.counter_id:
         raise ForbiddenError("this series belongs to another counter")
     if row["kind"] != kind:
+        vi, en = _KIND_WORDS[kind]
         raise RequestProblemsError(
-            [
-                Problem(
-                    "series_kind", "series_id", f"Ký hiệu này không dùng cho {kind}", f"this series is not for {kind}s"
-                )
-            ]
+            [Problem("SERIES_KIND", "series_id", f"Ký hiệu này không dùng cho {vi}", f"this series is not for {en}")]
         )
     if not row["active"]:
         raise ConflictError(f"series {row['symbol']} is closed")

@@ -14,11 +14,12 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
 
+from einvoice.jsondoc.fields import Amount, TaxCode, Text
+from einvoice.jsondoc.parties import IssuerFieldsSchema
 from einvoice.services import accounts, catalogue
 from einvoice.storage.schema import counters, fees, issuers, series, users
 from einvoice.web.api import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.idempotent import idempotent
-from einvoice.web.api.schemas import Amount, Text
 from einvoice.web.auth import roles
 from einvoice.web.runtime import runtime
 
@@ -28,18 +29,10 @@ _ID = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, 
 _OPTIONAL_ID = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
-class IssuerIn(Schema):
-    """An issuer and its signer configuration."""
+class IssuerIn(IssuerFieldsSchema):
+    """An issuer (its fields as documents name it, with the XSD's limits) and its signer configuration."""
 
-    name = Text(required=True)
-    tax_code = Text(required=True, max_length=14)
-    address = Text(required=True)
-    phone = Text(max_length=20)
-    email = Text(max_length=200)
-    bank_account = Text(max_length=40)
-    bank_name = Text()
-    budget_unit_code = Text(max_length=7)
-    provider_tax_code = Text(max_length=14)
+    provider_tax_code = TaxCode()
     signer_p12_path = Text(max_length=1000)
     signer_password_file = Text(max_length=1000)
     signer_password_env = Text(max_length=100)
