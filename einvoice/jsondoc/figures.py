@@ -51,7 +51,7 @@ def _line_problems(lines: Sequence[InvoiceLine], template: str, adjustment: bool
                 "Số lượng âm chỉ dùng trên hóa đơn điều chỉnh giảm",
                 "a negative quantity belongs on an adjustment only",
             )
-        if line.nature is LineNature.GOODS and line.amount is not None and line.amount < 0 and not adjustment:
+        if line.discount_amount and line.amount is not None and line.amount < 0 < (line.quantity or 0):
             yield Problem(
                 "DISCOUNT_EXCEEDS_LINE",
                 f"{at}.discount_amount",

@@ -376,7 +376,7 @@ def _catalogue_lines(conn: Connection, issuer_id: int, wanted: Sequence[Catalogu
         if row is None:
             problems.append(
                 Problem(
-                    "unknown_fee",
+                    "UNKNOWN_FEE",
                     f"fees[{index}].code",
                     f"Không có khoản phí, lệ phí mã {fee.code} hiệu lực ngày {on.isoformat()}",
                     f"no fee with code {fee.code} in force on {on.isoformat()}",
@@ -386,7 +386,7 @@ def _catalogue_lines(conn: Connection, issuer_id: int, wanted: Sequence[Catalogu
         if not row["per_unit"] and fee.quantity != 1:
             problems.append(
                 Problem(
-                    "flat_fee_quantity",
+                    "FLAT_FEE_QUANTITY",
                     f"fees[{index}].quantity",
                     f"Khoản {fee.code} thu một mức cố định: số lượng phải là 1",
                     f"fee {fee.code} is a flat amount: its quantity must be 1",

@@ -79,7 +79,7 @@ def test_same_key_other_body_is_422(api: FlaskClient, world: dict[str, Any], aut
     api.post("/api/v1/receipts", json=_receipt(world), headers=auth("cashier", "reuse"))
     other = api.post("/api/v1/receipts", json=_receipt(world, dossier_code="H01"), headers=auth("cashier", "reuse"))
     assert other.status_code == 422
-    assert other.get_json()["problems"][0]["code"] == "idempotency_key_reused"
+    assert other.get_json()["problems"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
 
 
 def test_outcome_can_be_fetched_by_key(api: FlaskClient, world: dict[str, Any], auth: Any) -> None:
