@@ -98,17 +98,22 @@ def _decimals(limit: int) -> Validator:
     return check(fits, "TOO_MANY_DECIMALS", f"Tối đa {limit} chữ số thập phân", f"at most {limit} decimals")
 
 
+def _bounds(low: int, high: int, kw: dict[str, Any]) -> dict[str, Any]:
+    """Return ``kw`` with the bounds stated for OpenAPI (the validators above are functions it cannot read)."""
+    return {**kw, "metadata": {"minimum": low, "maximum": high, **kw.get("metadata", {})}}
+
+
 def Amount(*, required: bool = False, positive: bool = False, **kw: Any) -> Any:
     """An exact decimal amount from 0 (excluded if ``positive``) to 10¹⁵, at most 6 decimals."""
     checks = [_between(0, MAX_AMOUNT, low_included=not positive), _decimals(6)]
-    return fields.Decimal(required=required, allow_nan=False, validate=checks, **kw)
+    return fields.Decimal(required=required, allow_nan=False, validate=checks, **_bounds(0, MAX_AMOUNT, kw))
 
 
 def Quantity(*, signed: bool = False, **kw: Any) -> Any:
     """A quantity other than zero, at most 10⁹ with 6 decimals; negative only if ``signed`` (adjustments)."""
     low = -MAX_QUANTITY if signed else 0
     checks = [_between(low, MAX_QUANTITY, low_included=signed, zero=False), _decimals(6)]
-    return fields.Decimal(allow_nan=False, validate=checks, **kw)
+    return fields.Decimal(allow_nan=False, validate=checks, **_bounds(low, MAX_QUANTITY, kw))
 
 
 def Percent(**kw: Any) -> Any:

@@ -44,6 +44,12 @@ NATURES: dict[str, Nature] = {
 ALIASES = {"discount": "trade_discount"}
 
 
+_NATURES_DOC = "; ".join(
+    [f"{n.name}: requires {', '.join(n.requires) or 'only a name'}" for n in NATURES.values()]
+    + [f"`{alias}`: deprecated alias of `{name}`" for alias, name in ALIASES.items()]
+)
+
+
 def nature_of(name: str) -> Nature:
     """Return the nature a JSON name (or a deprecated alias) stands for."""
     return NATURES[ALIASES.get(name, name)]
@@ -52,17 +58,13 @@ def nature_of(name: str) -> Nature:
 class LineSchema(Schema):
     """One invoice line: goods (the default), a promotion, a trade discount or a note.
 
-    Loads as an :class:`InvoiceLine` whose amount is computed; ``currency`` (for rounding) comes from the document.
+    Loads as a mapping; :func:`make_line` makes the domain line, in the document's currency (for rounding).
     """
 
     nature = fields.String(
         load_default="goods",
         validate=validate.OneOf([*NATURES, *ALIASES]),
-        metadata={
-            "description": "goods | promotion | trade_discount | note; `discount` is a deprecated alias of "
-            "`trade_discount`. Required fields: goods: quantity, unit_price; promotion: quantity; "
-            "trade_discount: amount."
-        },
+        metadata={"description": _NATURES_DOC},
     )
     name = Text(required=True, max_length=500)
     quantity = Quantity(signed=True, metadata={"description": "negative only on an adjustment document"})

@@ -134,7 +134,7 @@ class UserIn(Schema):
     """A user."""
 
     username = Text(required=True, max_length=80, validators=[validate.Regexp(r"^[A-Za-z0-9._-]+$")])
-    full_name = Text(required=True, max_length=200)
+    full_name = Text(required=True, max_length=100)  # HVTNThu: the cashier name printed on receipts
     role = fields.String(required=True, validate=validate.OneOf(accounts.ROLES))
     counter_id = _OPTIONAL_ID
     password = fields.String(validate=validate.Length(min=10, max=1024), load_only=True)
@@ -143,7 +143,7 @@ class UserIn(Schema):
 class UserPatch(Schema):
     """Change a user."""
 
-    full_name = Text(max_length=200)
+    full_name = Text(max_length=100)
     role = fields.String(validate=validate.OneOf(accounts.ROLES))
     counter_id = _OPTIONAL_ID
     active = fields.Boolean()
