@@ -119,7 +119,7 @@ def create_series(
                 Problem(
                     "series_symbol",
                     "symbol",
-                    f"Mẫu số {template} / ký hiệu {symbol} không hợp lệ cho loại {kind}",
+                    f"Mẫu số {template} / ký hiệu {symbol} không hợp lệ cho loại chứng từ đã chọn",
                     f"template {template} / series {symbol} is not valid for a {kind}",
                 )
             ]
