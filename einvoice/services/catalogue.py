@@ -70,11 +70,11 @@ def update_row(engine: Engine, table: Table, row_id: int, values: Mapping[str, A
 def _check_issuer(values: Mapping[str, Any]) -> None:
     problems = []
     if "tax_code" in values and not is_tax_code(values["tax_code"]):
-        problems.append(Problem("tax_code", "tax_code", "Mã số thuế không hợp lệ", "not a valid tax code"))
+        problems.append(Problem("INVALID_TAX_CODE", "tax_code", "Mã số thuế không hợp lệ", "not a valid tax code"))
     code = values.get("budget_unit_code")
     if code is not None and not is_budget_unit_code(code):
         problems.append(
-            Problem("budget_unit_code", "budget_unit_code", "Mã ĐVQHNS phải có 7 chữ số", "budget unit code: 7 digits")
+            Problem("INVALID_UNIT_CODE", "budget_unit_code", "Mã ĐVQHNS phải có 7 chữ số", "budget unit code: 7 digits")
         )
     if problems:
         raise RequestProblemsError(problems)
@@ -105,7 +105,14 @@ def create_series(
     get_row(engine, issuers, issuer_id)
     if counter_id is not None and get_row(engine, counters, counter_id)["issuer_id"] != issuer_id:
         raise RequestProblemsError(
-            [Problem("counter", "counter_id", "Quầy thuộc đơn vị khác", "the counter belongs to another issuer")]
+            [
+                Problem(
+                    "COUNTER_OF_OTHER_ISSUER",
+                    "counter_id",
+                    "Quầy thuộc đơn vị khác",
+                    "the counter belongs to another issuer",
+                )
+            ]
         )
     well_formed = (
         (template in RECEIPT_TEMPLATES and is_receipt_series(symbol))
@@ -117,7 +124,7 @@ def create_series(
         raise RequestProblemsError(
             [
                 Problem(
-                    "series_symbol",
+                    "INVALID_SERIES",
                     "symbol",
                     f"Mẫu số {template} / ký hiệu {symbol} không hợp lệ cho loại chứng từ đã chọn",
                     f"template {template} / series {symbol} is not valid for a {kind}",
@@ -154,10 +161,12 @@ def create_fee(engine: Engine, values: Mapping[str, Any]) -> Row:
     end = values.get("effective_to")
     if end is not None and end < values["effective_from"]:
         raise RequestProblemsError(
-            [Problem("fee_period", "effective_to", "Ngày hết hiệu lực trước ngày hiệu lực", "ends before it starts")]
+            [Problem("FEE_PERIOD", "effective_to", "Ngày hết hiệu lực trước ngày hiệu lực", "ends before it starts")]
         )
     if values["amount"] < 0:
-        raise RequestProblemsError([Problem("fee_amount", "amount", "Mức thu không được âm", "amount is negative")])
+        raise RequestProblemsError(
+            [Problem("NEGATIVE_AMOUNT", "amount", "Mức thu không được âm", "amount is negative")]
+        )
     return _insert(engine, fees, {"per_unit": False, **values})
 
 
