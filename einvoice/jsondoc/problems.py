@@ -110,7 +110,7 @@ def _label(path: str) -> tuple[str, str]:
         found = LABELS.get(".".join(parts[start:]))
         if found:
             return found
-    return ("trường này", parts[-1] or "field")
+    return (f"trường {parts[-1]}", parts[-1]) if parts[-1] else ("nội dung yêu cầu", "request body")
 
 
 def problem_of(path: str, message: str) -> Problem:

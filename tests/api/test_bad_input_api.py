@@ -275,3 +275,38 @@ def test_a_missing_idempotency_key_is_a_bilingual_400(api: FlaskClient, world: d
     assert (problem["code"], problem["path"]) == ("IDEMPOTENCY_KEY_MISSING", "headers.Idempotency-Key")
     assert problem["message_vi"].startswith("Thiếu tiêu đề Idempotency-Key")
     assert "Idempotency-Key" in problem["message_en"]
+
+
+def test_a_drafts_figures_are_refused_at_the_drafts_paths(api: FlaskClient, world: dict[str, Any], auth: Any) -> None:
+    """A saved draft whose discount exceeds the goods is refused on preview and issue at ``request.lines[1].amount``."""
+    lines = [_goods(), {"nature": "trade_discount", "name": "CK", "amount": "600000", "vat_rate": "10%"}]
+    body = {"kind": "invoice", "request": {"series_id": world["invoices"]["id"], "buyer": BUYER, "lines": lines}}
+    saved = api.post("/api/v1/drafts", json=body, headers=auth("cashier", "draft-figures"))
+    assert saved.status_code == 201, saved.get_json()
+    url = f"/api/v1/drafts/{saved.get_json()['id']}"
+    for answer in (
+        api.get(f"{url}/preview", headers=auth("cashier")),
+        api.post(f"{url}/issue", headers=auth("cashier", "draft-figures-issue")),
+    ):
+        assert answer.status_code == 422
+        assert [(p["path"], p["code"]) for p in answer.get_json()["problems"]] == [
+            ("request.lines[1].amount", "DISCOUNT_EXCEEDS_GOODS")
+        ]
+
+
+def test_an_issuer_is_held_to_the_limits_of_the_documents_it_signs(api: FlaskClient, auth: Any) -> None:
+    """Admin's issuer schema is the documents' one: fields the XSD would refuse are refused at the field."""
+    issuer = {
+        "name": "UBND PHƯỜNG BA ĐÌNH",
+        "tax_code": "0101111111",
+        "address": " ",
+        "bank_account": "1" * 31,
+        "email": "not-an-address",
+    }
+    answer = api.post("/api/v1/issuers", json=issuer, headers=auth("admin", "issuer-limits"))
+    assert answer.status_code == 422
+    assert {(p["path"], p["code"]) for p in answer.get_json()["problems"]} == {
+        ("address", "BLANK"),
+        ("bank_account", "TOO_LONG"),
+        ("email", "NOT_EMAIL"),
+    }
