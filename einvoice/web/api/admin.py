@@ -18,7 +18,7 @@ from einvoice.jsondoc.fields import Amount, TaxCode, Text
 from einvoice.jsondoc.parties import IssuerFieldsSchema
 from einvoice.services import accounts, catalogue
 from einvoice.storage.schema import counters, fees, issuers, series, users
-from einvoice.web.api import IDEMPOTENCY_HEADER, PREFIX, Blueprint
+from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.idempotent import idempotent
 from einvoice.web.auth import roles
 from einvoice.web.runtime import runtime

@@ -18,7 +18,7 @@ from einvoice.jsondoc.problems import problems_of
 from einvoice.services import drafts
 from einvoice.services.errors import RequestProblemsError
 from einvoice.services.issuing import IssueRequest, preview_document
-from einvoice.web.api import IDEMPOTENCY_HEADER, PREFIX, Blueprint
+from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.documents import issue_and_answer
 from einvoice.web.api.idempotent import idempotent
 from einvoice.web.api.schemas import DocumentOut, InvoiceIn, ReceiptIn, invoice_request, receipt_request
