@@ -11,7 +11,7 @@ from typing import IO
 import click
 
 from einvoice.domain.errors import InvalidDocumentError, Problem
-from einvoice.interchange import load_document
+from einvoice.jsondoc.documents import load_document
 from einvoice.xmldoc.build import build_document
 from einvoice.xmldoc.rules import RULES, catalogue_markdown
 from einvoice.xmldoc.validate import validate_document

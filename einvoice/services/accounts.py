@@ -53,10 +53,16 @@ def public(row: RowMapping | Row) -> Row:
 
 def _check(role: str | None, counter_id: int | None, engine: Engine) -> None:
     if role is not None and role not in ROLES:
-        raise RequestProblemsError([Problem("role", "role", "Vai trò không hợp lệ", f"role must be one of {ROLES}")])
+        raise RequestProblemsError(
+            [Problem("NOT_ONE_OF", "role", "Vai trò không hợp lệ", f"role must be one of {ROLES}")]
+        )
     if role == CASHIER and counter_id is None:
         raise RequestProblemsError(
-            [Problem("counter", "counter_id", "Thu ngân phải gắn với một quầy", "a cashier needs a counter")]
+            [
+                Problem(
+                    "CASHIER_NEEDS_COUNTER", "counter_id", "Thu ngân phải gắn với một quầy", "a cashier needs a counter"
+                )
+            ]
         )
     if counter_id is not None:
         get_row(engine, counters, counter_id)

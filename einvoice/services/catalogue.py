@@ -66,11 +66,11 @@ def update_row(engine: Engine, table: Table, row_id: int, values: Mapping[str, A
 def _check_issuer(values: Mapping[str, Any]) -> None:
     problems = []
     if "tax_code" in values and not is_tax_code(values["tax_code"]):
-        problems.append(Problem("tax_code", "tax_code", "Mã số thuế không hợp lệ", "not a valid tax code"))
+        problems.append(Problem("INVALID_TAX_CODE", "tax_code", "Mã số thuế không hợp lệ", "not a valid tax code"))
     code = values.get("budget_unit_code")
     if code is not None and not is_budget_unit_code(code):
         problems.append(
-            Problem("budget_unit_code", "budget_unit_code", "Mã ĐVQHNS phải có 7 chữ số", "budget unit code: 7 digits")
+            Problem("INVALID_UNIT_CODE", "budget_unit_code", "Mã ĐVQHNS phải có 7 chữ số", "budget unit code: 7 digits")
         )
     if problems:
         raise RequestProblemsError(problems)
@@ -112,7 +112,14 @@ def create_series(
     get_row(engine, issuers, issuer_id)
     if counter_id is not None and get_row(engine, counters, counter_id)["issuer_id"] != issuer_id:
         raise RequestProblemsError(
-            [Problem("counter", "counter_id", "Quầy thuộc đơn vị khác", "the counter belongs to another issuer")]
+            [
+                Problem(
+                    "COUNTER_OF_OTHER_ISSUER",
+                    "counter_id",
+                    "Quầy thuộc đơn vị khác",
+                    "the counter belongs to another issuer",
+                )
+            ]
         )
     faults = series_faults(kind, template, symbol)
     if faults:
@@ -164,7 +171,9 @@ def create_fee(engine: Engine, values: Mapping[str, Any]) -> Row:
     get_row(engine, issuers, values["issuer_id"])
     _check_period(values["effective_from"], values.get("effective_to"))
     if values["amount"] < 0:
-        raise RequestProblemsError([Problem("fee_amount", "amount", "Mức thu không được âm", "amount is negative")])
+        raise RequestProblemsError(
+            [Problem("NEGATIVE_AMOUNT", "amount", "Mức thu không được âm", "amount is negative")]
+        )
     return _insert(engine, fees, {"per_unit": False, **values})
 
 

@@ -33,6 +33,7 @@ from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.series import MAX_NUMBER
 from einvoice.domain.totals import fee_line, make_invoice, make_receipt
 from einvoice.domain.vntime import local_date
+from einvoice.jsondoc.figures import fee_problems, invoice_problems
 from einvoice.services.audit import IssueEntry, append_issue_entry
 from einvoice.services.catalogue import fee_in_force
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError
@@ -293,7 +294,10 @@ class _Making:
 
 
 def _compose_receipt(request: ReceiptRequest, made: _Making) -> Receipt:
-    lines = request.lines + _catalogue_lines(made.conn, made.row["issuer_id"], request.fees, made.issue_date)
+    catalogue = _catalogue_lines(made.conn, made.row["issuer_id"], request.fees, made.issue_date)
+    lines = request.lines + catalogue
+    paths = [f"lines[{i}]" for i in range(len(request.lines))] + [f"fees[{i}]" for i in range(len(catalogue))]
+    _refuse(fee_problems(list(zip(paths, lines, strict=True)), path="fees" if catalogue else "lines"))
     return make_receipt(
         **made.common(),
         collector=issuer_seller(made.issuer),
@@ -306,6 +310,7 @@ def _compose_receipt(request: ReceiptRequest, made: _Making) -> Receipt:
 
 
 def _compose_invoice(request: InvoiceRequest, made: _Making) -> Invoice:
+    _refuse(invoice_problems(request.lines, template=made.row["template"], currency=request.currency))
     return make_invoice(
         **made.common(),
         seller=issuer_seller(made.issuer),
@@ -315,6 +320,11 @@ def _compose_invoice(request: InvoiceRequest, made: _Making) -> Invoice:
         exchange_rate=request.exchange_rate,
         payment_method=request.payment_method,
     )
+
+
+def _refuse(problems: Sequence[Problem]) -> None:
+    if problems:
+        raise RequestProblemsError(problems)
 
 
 #: How each kind's request becomes its document (the request column of the table of kinds).
@@ -346,7 +356,7 @@ def _check_series(row: RowMapping | None, kind: DocumentKind, actor: Actor) -> N
         raise RequestProblemsError(
             [
                 Problem(
-                    "series_kind",
+                    "SERIES_KIND",
                     "series_id",
                     f"Ký hiệu này không dùng cho {names.noun_vi}",
                     f"this series is not for {names.noun_en}s",
@@ -389,7 +399,7 @@ def _catalogue_lines(conn: Connection, issuer_id: int, wanted: Sequence[Catalogu
         if row is None:
             problems.append(
                 Problem(
-                    "unknown_fee",
+                    "UNKNOWN_FEE",
                     f"fees[{index}].code",
                     f"Không có khoản phí, lệ phí mã {fee.code} hiệu lực ngày {on.isoformat()}",
                     f"no fee with code {fee.code} in force on {on.isoformat()}",
@@ -399,7 +409,7 @@ def _catalogue_lines(conn: Connection, issuer_id: int, wanted: Sequence[Catalogu
         if not row["per_unit"] and fee.quantity != 1:
             problems.append(
                 Problem(
-                    "flat_fee_quantity",
+                    "FLAT_FEE_QUANTITY",
                     f"fees[{index}].quantity",
                     f"Khoản {fee.code} thu một mức cố định: số lượng phải là 1",
                     f"fee {fee.code} is a flat amount: its quantity must be 1",

@@ -158,6 +158,6 @@ def test_flat_fee_takes_quantity_one(engine: Engine, world: dict[str, Any], tool
     request = ReceiptRequest(world["receipts"]["id"], PAYER, (CatalogueFee("PHI-TD", Decimal(2)),))
     with pytest.raises(RequestProblemsError) as caught:
         issue_document(engine, request, actor=world["cashier"], now=clock, tools=tools)
-    assert caught.value.problems[0].code == "flat_fee_quantity"
+    assert caught.value.problems[0].code == "FLAT_FEE_QUANTITY"
     single = ReceiptRequest(world["receipts"]["id"], PAYER, (CatalogueFee("PHI-TD"),))
     assert issue_document(engine, single, actor=world["cashier"], now=clock, tools=tools).total == Decimal(150_000)

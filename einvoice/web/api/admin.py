@@ -15,11 +15,12 @@ from marshmallow import Schema, fields, validate
 
 from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.roles import ROLES, STAFF
+from einvoice.jsondoc.fields import Amount, TaxCode, Text
+from einvoice.jsondoc.parties import IssuerFieldsSchema
 from einvoice.services import accounts, catalogue
 from einvoice.storage.schema import counters, fees, issuers, series, users
 from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.idempotent import idempotent
-from einvoice.web.api.schemas import Amount, Text
 from einvoice.web.auth import roles
 from einvoice.web.runtime import runtime
 
@@ -28,18 +29,10 @@ _ID = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, 
 _OPTIONAL_ID = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
-class IssuerIn(Schema):
-    """An issuer and its signer configuration."""
+class IssuerIn(IssuerFieldsSchema):
+    """An issuer (its fields as documents name it, with the XSD's limits) and its signer configuration."""
 
-    name = Text(required=True)
-    tax_code = Text(required=True, max_length=14)
-    address = Text(required=True)
-    phone = Text(max_length=20)
-    email = Text(max_length=200)
-    bank_account = Text(max_length=40)
-    bank_name = Text()
-    budget_unit_code = Text(max_length=7)
-    provider_tax_code = Text(max_length=14)
+    provider_tax_code = TaxCode()
     signer_p12_path = Text(max_length=1000)
     signer_password_file = Text(max_length=1000)
     signer_password_env = Text(max_length=100)
@@ -141,7 +134,7 @@ class UserIn(Schema):
     """A user."""
 
     username = Text(required=True, max_length=80, validators=[validate.Regexp(r"^[A-Za-z0-9._-]+$")])
-    full_name = Text(required=True, max_length=200)
+    full_name = Text(required=True, max_length=100)  # HVTNThu: the cashier name printed on receipts
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     counter_id = _OPTIONAL_ID
     password = fields.String(validate=validate.Length(min=10, max=1024), load_only=True)
@@ -150,7 +143,7 @@ class UserIn(Schema):
 class UserPatch(Schema):
     """Change a user."""
 
-    full_name = Text(max_length=200)
+    full_name = Text(max_length=100)
     role = fields.String(validate=validate.OneOf(ROLES))
     counter_id = _OPTIONAL_ID
     active = fields.Boolean()

@@ -91,7 +91,10 @@ class Documents(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List documents matching the filters, newest first (cashiers: their own)."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        args["party_name"] = args.pop("payer_name", None)
+        for name, deprecated in (("party_name", "payer_name"), ("party_tax_code", "tax_code")):
+            args[name] = args.get(name) or args.pop(deprecated, None)
+            args.pop(deprecated, None)
+        args["tax_code"] = args.pop("party_tax_code")
         criteria = queries.DocumentFilter(**args)
         items, total = queries.search_documents(
             runtime().engine, criteria, current_actor(), page=page, per_page=per_page
