@@ -1,7 +1,7 @@
 """What the web layer works with: the database engine, the issuing toolchain and the clock, made once per app.
 
 They are made on first use, not in ``create_app``: building an app (for ``--help``, for a test) touches no disk.
-Making them runs the migrations and, in production, refuses to go on with the development secret key or an issuer
+Making them runs the migrations and, in production, refuses to go on without a strong secret key or an issuer
 whose certificate is a development one.
 """
 
@@ -20,9 +20,8 @@ from sqlalchemy import Engine, select
 from einvoice.services.issuing import Now, Toolchain
 from einvoice.storage.engine import configured_url, make_engine, migrate
 from einvoice.storage.schema import issuers
+from einvoice.web.secret_key import weakness
 
-#: The secret key of development; production refuses to start with it.
-DEV_SECRET_KEY = "einvoice-development-secret-key-not-for-production"  # noqa: S105 -- a known value, refused in production
 _EXTENSION = "einvoice.runtime"
 _lock = threading.Lock()
 
@@ -46,16 +45,19 @@ def utc_now() -> datetime:
 
 
 def check_secret_key(app: Flask) -> None:
-    """Refuse the development (or a short) secret key in production."""
-    if app.config["ENV"] != "production":
+    """Refuse a weak secret key anywhere, and a missing one in production (development makes its own)."""
+    key = app.config.get("SECRET_KEY")
+    advice = (
+        "set EINVOICE_SECRET_KEY to a long random value, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+    )
+    if not key:
+        if app.config["ENV"] == "production":
+            raise RefusedToStart(f"EINVOICE_ENV=production but no secret key is configured: {advice}")
         return
-    key = str(app.config.get("SECRET_KEY") or "")
-    if key == DEV_SECRET_KEY or len(key) < 32:
-        raise RefusedToStart(
-            "EINVOICE_ENV=production but the secret key is the development one (or shorter than 32 characters): "
-            "set EINVOICE_SECRET_KEY to a long random value, e.g. `python -c 'import secrets; "
-            "print(secrets.token_urlsafe(48))'`"
-        )
+    reason = weakness(str(key))
+    if reason is not None:
+        raise RefusedToStart(f"the secret key is too weak ({reason}): {advice}")
 
 
 def check_certificates(app: Flask, engine: Engine) -> None:
@@ -76,6 +78,20 @@ def check_certificates(app: Flask, engine: Engine) -> None:
             )
 
 
+def check_demo_accounts(app: Flask, engine: Engine) -> None:
+    """Refuse, in production, while an account a first start printed the password of is still active."""
+    if app.config["ENV"] != "production":
+        return
+    from einvoice.services.accounts import active_demo_accounts
+
+    demo = active_demo_accounts(engine)
+    if demo:
+        raise RefusedToStart(
+            f"EINVOICE_ENV=production but the demo accounts {', '.join(demo)} still have the passwords printed at "
+            "the first start: give each a new password or disable it before starting"
+        )
+
+
 def build_runtime(app: Flask) -> Runtime:
     """Make the runtime of ``app``: engine (migrated), toolchain, clock; check production safety."""
     check_secret_key(app)
@@ -86,6 +102,7 @@ def build_runtime(app: Flask) -> Runtime:
     engine = make_engine(url)
     migrate(engine)
     check_certificates(app, engine)
+    check_demo_accounts(app, engine)
     tools = app.config.get("TOOLCHAIN")
     if tools is None:
         from einvoice.services.toolchain import pkcs12_toolchain

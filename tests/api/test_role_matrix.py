@@ -59,6 +59,7 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/users", "POST"): (A,),
     ("/api/v1/users/<id:user_id>", "GET"): (A,),
     ("/api/v1/users/<id:user_id>", "PATCH"): (A,),
+    ("/api/v1/users/<id:user_id>/tokens", "GET"): (A,),
     ("/api/v1/users/<id:user_id>/tokens", "POST"): (A,),
     ("/api/v1/tokens/<id:token_id>", "DELETE"): (A,),
 }

@@ -8,9 +8,10 @@ Everyone signed in may read counters, series and fees (a cashier picks from them
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -19,7 +20,7 @@ from einvoice.storage.schema import counters, fees, issuers, series, users
 from einvoice.web.api import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.idempotent import idempotent
 from einvoice.web.api.schemas import Amount, Text
-from einvoice.web.auth import roles
+from einvoice.web.auth import current_actor, roles
 from einvoice.web.runtime import runtime
 
 blp = Blueprint("admin", __name__, url_prefix=PREFIX, description="Configuration and users")
@@ -144,7 +145,7 @@ class UserIn(Schema):
     full_name = Text(required=True, max_length=200)
     role = fields.String(required=True, validate=validate.OneOf(accounts.ROLES))
     counter_id = _OPTIONAL_ID
-    password = fields.String(validate=validate.Length(min=10, max=1024), load_only=True)
+    password = fields.String(validate=validate.Length(min=1, max=1024), load_only=True)  # policy: services.passwords
 
 
 class UserPatch(Schema):
@@ -154,7 +155,7 @@ class UserPatch(Schema):
     role = fields.String(validate=validate.OneOf(accounts.ROLES))
     counter_id = _OPTIONAL_ID
     active = fields.Boolean()
-    password = fields.String(validate=validate.Length(min=10, max=1024), load_only=True)
+    password = fields.String(validate=validate.Length(min=1, max=1024), load_only=True)  # policy: services.passwords
 
 
 class UserOut(Schema):
@@ -170,9 +171,10 @@ class UserOut(Schema):
 
 
 class TokenIn(Schema):
-    """Name an API token."""
+    """Name an API token, and say how long it lives."""
 
     name = Text(required=True, max_length=200)
+    valid_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
 
 
 class TokenOut(Schema):
@@ -183,7 +185,16 @@ class TokenOut(Schema):
     name = fields.String()
     token = fields.String()
     created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
+
+
+def _for_caller(issuer: dict[str, Any]) -> dict[str, Any]:
+    """Show where an issuer's key and password are kept only to admins: least privilege, server paths stay inside."""
+    if current_actor().role == "admin":
+        return issuer
+    return {name: value for name, value in issuer.items() if not name.startswith("signer_")}
 
 
 def _created(row: dict[str, Any], path: str) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -197,8 +208,8 @@ class Issuers(MethodView):
     @blp.response(200, IssuerOut(many=True))
     @roles("finance", "admin")
     def get(self) -> list[dict[str, Any]]:
-        """List issuers."""
-        return catalogue.list_rows(runtime().engine, issuers)
+        """List issuers (finance sees no signer configuration)."""
+        return [_for_caller(row) for row in catalogue.list_rows(runtime().engine, issuers)]
 
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.response(201, IssuerOut)
@@ -217,8 +228,8 @@ class Issuer(MethodView):
     @blp.response(200, IssuerOut)
     @roles("finance", "admin")
     def get(self, issuer_id: int) -> dict[str, Any]:
-        """Return an issuer."""
-        return catalogue.get_row(runtime().engine, issuers, issuer_id)
+        """Return an issuer (finance sees no signer configuration)."""
+        return _for_caller(catalogue.get_row(runtime().engine, issuers, issuer_id))
 
     @blp.response(200, IssuerOut)
     @roles("admin")
@@ -371,18 +382,30 @@ class User(MethodView):
         return accounts.update_user(runtime().engine, user_id, data)
 
 
-@blp.route("/users/<id:user_id>/tokens", methods=["POST"])
-@blp.response(201, TokenOut)
-@roles("admin")
-@blp.arguments(TokenIn)
-def create_token(data: dict[str, Any], user_id: int) -> Any:
-    """Create an API token acting as this user; the token is in this answer only.
+@blp.route("/users/<id:user_id>/tokens")
+class Tokens(MethodView):
+    """A user's API tokens."""
 
-    Not idempotency-keyed, on purpose: a stored answer would keep the token in clear. A duplicate is harmless
-    (revoke it).
-    """
-    token, row = accounts.create_token(runtime().engine, user_id, data["name"])
-    return {**row, "token": token}, 201
+    @blp.response(200, TokenOut(many=True))
+    @roles("admin")
+    def get(self, user_id: int) -> list[dict[str, Any]]:
+        """List the user's tokens: when each was made, expires, was last used (to the minute) or revoked."""
+        return accounts.list_tokens(runtime().engine, user_id)
+
+    @blp.response(201, TokenOut)
+    @roles("admin")
+    @blp.arguments(TokenIn)
+    def post(self, data: dict[str, Any], user_id: int) -> Any:
+        """Create an API token acting as this user; the token is in this answer only.
+
+        It expires after ``valid_days`` (default ``EINVOICE_TOKEN_DAYS``, 365). Not idempotency-keyed, on purpose: a
+        stored answer would keep the token in clear. A duplicate is harmless (revoke it).
+        """
+        rt = runtime()
+        days = data.get("valid_days") or int(current_app.config["TOKEN_DAYS"])
+        expires_at = rt.now() + timedelta(days=days)
+        token, row = accounts.create_token(rt.engine, user_id, data["name"], expires_at=expires_at)
+        return {**row, "token": token}, 201
 
 
 @blp.route("/tokens/<id:token_id>", methods=["DELETE"])
