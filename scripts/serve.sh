@@ -17,6 +17,7 @@ einvoice_ensure_venv ""
 .venv/bin/flask --app wsgi prepare
 # Printed QR codes and lookup links point at this service unless a public address is configured.
 export EINVOICE_PUBLIC_BASE_URL="${EINVOICE_PUBLIC_BASE_URL:-http://127.0.0.1:${EINVOICE_PORT:-8000}}"
-# gunicorn: ${EINVOICE_WORKERS:-2} worker processes; each opens its own database connections on first use.
+# gunicorn: ${EINVOICE_WORKERS:-2} worker processes; each opens its own database connections on first use. The
+# hardened worker puts the security headers on gunicorn's own answers too (414, 431, 400; see einvoice/web/server.py).
 exec .venv/bin/gunicorn --bind "127.0.0.1:${EINVOICE_PORT:-8000}" --workers "${EINVOICE_WORKERS:-2}" \
-    --graceful-timeout 20 wsgi:app
+    --worker-class einvoice.web.server.HardenedWorker --graceful-timeout 20 wsgi:app
