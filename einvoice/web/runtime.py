@@ -100,9 +100,13 @@ def build_runtime(app: Flask) -> Runtime:
     if url.startswith("sqlite"):
         data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
-    migrate(engine)
-    check_certificates(app, engine)
-    check_demo_accounts(app, engine)
+    try:
+        migrate(engine)
+        check_certificates(app, engine)
+        check_demo_accounts(app, engine)
+    except BaseException:
+        engine.dispose()  # refused, or the database failed: no runtime keeps this engine, so close it now
+        raise
     tools = app.config.get("TOOLCHAIN")
     if tools is None:
         from einvoice.services.toolchain import pkcs12_toolchain
