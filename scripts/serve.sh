@@ -17,7 +17,6 @@ einvoice_ensure_venv ""
 .venv/bin/flask --app wsgi prepare
 # Printed QR codes and lookup links point at this service unless a public address is configured.
 export EINVOICE_PUBLIC_BASE_URL="${EINVOICE_PUBLIC_BASE_URL:-http://127.0.0.1:${EINVOICE_PORT:-8000}}"
-# gunicorn: ${EINVOICE_WORKERS:-2} worker processes; each opens its own database connections on first use. The
-# hardened worker puts the security headers on gunicorn's own answers too (414, 431, 400; see einvoice/web/server.py).
-exec .venv/bin/gunicorn --bind "127.0.0.1:${EINVOICE_PORT:-8000}" --workers "${EINVOICE_WORKERS:-2}" \
-    --worker-class einvoice.web.server.HardenedWorker --graceful-timeout 20 wsgi:app
+# gunicorn: ${EINVOICE_WORKERS:-2} worker processes; each opens its own database connections on first use.
+exec .venv/bin/gunicorn -c python:einvoice.web.gunicorn_conf --bind "127.0.0.1:${EINVOICE_PORT:-8000}" --workers "${EINVOICE_WORKERS:-2}" \
+    wsgi:app

@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import einvoice
+from einvoice import security_events
 from einvoice.cli import main as cli_main
 from einvoice.web import auth, errors, public
 from einvoice.web import logging as request_logging
@@ -108,6 +109,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.session_interface = SessionInterface()
     trust_proxies(app)
     request_logging.init_app(app)
+    security_events.init_app(app)
     auth.init_app(app)
     from einvoice.web import api, startup
 

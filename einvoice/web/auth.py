@@ -99,12 +99,12 @@ def session_actor() -> Actor | None:
     idle = int(current_app.config["SESSION_IDLE_MINUTES"]) * 60
     longest = int(current_app.config["SESSION_MAX_HOURS"]) * 3600
     if now - cast(int, seen_at) > idle or now - cast(int, login_at) > longest:
-        security_event("session_expired", user_id=user_id)
+        security_event("session_ended", user_id=user_id, reason="timeout")
         session.clear()
         return None
     actor = actor_for_session(rt.engine, cast(int, user_id), cast(int, generation))
     if actor is None:
-        security_event("session_ended", user_id=user_id)
+        security_event("session_ended", user_id=user_id, reason="ended")
         session.clear()
         return None
     if now - cast(int, seen_at) >= _SEEN_PRECISION:

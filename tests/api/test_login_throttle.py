@@ -38,7 +38,7 @@ def test_forty_wrong_passwords_are_slowed_and_the_right_one_waits_too(
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) >= 1
     assert refused.get_json()["code"] == "too_many_requests"
-    assert any(getattr(record, "event", None) == "login_throttled" for record in caplog.records)
+    assert any(record.getMessage() == "login_throttled" for record in caplog.records)
     clock.value += timedelta(seconds=int(refused.headers["Retry-After"]))
     assert attempt(api, RIGHT).status_code == 200
 

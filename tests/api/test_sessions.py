@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -52,8 +53,11 @@ def test_in_production_the_session_cookie_is_also_secure(api_app: Flask, world: 
     assert {"secure", "httponly", "samesite=lax"} <= set(parts)
 
 
-def test_logout_ends_every_session_of_the_user(api_app: Flask, world: dict[str, Any]) -> None:
-    """Logging out on one device ends the user's session on the other; another user's session holds."""
+def test_logout_ends_every_session_of_the_user(
+    api_app: Flask, world: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Logging out on one device ends the user's session on the other (a session_ended event); others hold."""
+    caplog.set_level(logging.INFO, "einvoice.security")
     desk, phone, other = signed_in(api_app, "thu.ngan"), signed_in(api_app, "thu.ngan"), signed_in(api_app, "ke.toan")
     kept_cookie = phone.get_cookie("session")
     assert desk.delete("/api/v1/session").status_code == 204
@@ -63,6 +67,7 @@ def test_logout_ends_every_session_of_the_user(api_app: Flask, world: dict[str, 
     replay.set_cookie("session", kept_cookie.value)
     assert whoami(replay) == 401
     assert whoami(signed_in(api_app, "thu.ngan")) == 200  # logging in again works
+    assert any(record.getMessage() == "session_ended" for record in caplog.records)
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """Run the service under gunicorn with the worker serve.sh uses; return its port."""
+    """Run the service under gunicorn with the settings serve.sh uses; return its port."""
     port = _free_port()
     env = {**os.environ, "EINVOICE_DATA_DIR": str(tmp_path_factory.mktemp("gunicorn"))}
     command = [
@@ -33,8 +33,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         f"127.0.0.1:{port}",
         "--workers",
         "1",
-        "--worker-class",
-        "einvoice.web.server.HardenedWorker",
+        "-c",
+        "python:einvoice.web.gunicorn_conf",
         "wsgi:app",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

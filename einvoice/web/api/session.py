@@ -79,7 +79,7 @@ class Session(MethodView):
             abort(401, description="wrong username or password")
         throttle.record_success(rt.engine, username)
         start_session(actor)
-        security_event("login", username=actor.username)
+        security_event("login_succeeded")
         return _me()
 
     @blp.response(200, WhoAmI)
