@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from einvoice.domain.errors import Problem
 from einvoice.services.catalogue import Row, get_row, update_row
-from einvoice.services.errors import ConflictError, NotFoundError, RequestProblemsError
+from einvoice.services.errors import ConflictError, RequestProblemsError
 from einvoice.services.issuing import Actor
 from einvoice.services.passwords import password_problems
 from einvoice.storage.engine import writing
@@ -122,26 +122,24 @@ def update_user(engine: Engine, user_id: int, values: dict[str, Any]) -> Row:
     neither disabled nor given another role: nobody could manage users any more.
     """
     values = dict(values)
+    current = get_row(engine, users, user_id)
+    _check(values.get("role"), values.get("counter_id", current["counter_id"]), engine)
+    ends = values.get("active") is False or any(
+        name in values and values[name] != current[name] for name in _ENDS_SESSIONS if name != "password"
+    )
+    if "password" in values:  # hashed before the transaction: Argon2 takes ~0.1 s, the write lock must not wait
+        password = values.pop("password")
+        values["password_hash"] = _hash_password(password, current["username"]) if password else None
+        values["demo"] = False  # a password the first start did not print
+        ends = True
+    if ends:
+        values["session_generation"] = users.c.session_generation + 1
     with writing(engine) as conn:
         # Lock the admins first, in id order: two admins demoting each other cannot both pass the check.
         admins = conn.execute(_ACTIVE_ADMINS.with_for_update()).scalars().all()
-        current = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
-        if current is None:
-            raise NotFoundError(f"no users row {user_id}")
-        _check(values.get("role"), values.get("counter_id", current["counter_id"]), engine)
         leaves = values.get("active") is False or values.get("role", "admin") != "admin"
         if user_id in admins and leaves and len(admins) == 1:
             raise ConflictError("this is the last active admin: make another admin first")
-        ends = values.get("active") is False or any(
-            name in values and values[name] != current[name] for name in _ENDS_SESSIONS if name != "password"
-        )
-        if "password" in values:
-            password = values.pop("password")
-            values["password_hash"] = _hash_password(password, current["username"]) if password else None
-            values["demo"] = False  # a password the first start did not print
-            ends = True
-        if ends:
-            values["session_generation"] = users.c.session_generation + 1
         if values:
             conn.execute(users.update().where(users.c.id == user_id).values(**values))
         row = conn.execute(select(users).where(users.c.id == user_id)).mappings().one()

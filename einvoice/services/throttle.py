@@ -70,6 +70,8 @@ def record_failure(engine: Engine, keys: list[str], now: datetime) -> None:
     for attempt in range(2):
         try:
             with writing(engine, durable=False) as conn:
+                # Forget what no longer counts, so that a spread-out attack leaves no ever-growing table.
+                conn.execute(delete(login_throttle).where(login_throttle.c.last_failure_at < now - FORGET_AFTER))
                 for key in keys:
                     found = conn.execute(
                         select(login_throttle).where(login_throttle.c.key == key).with_for_update()

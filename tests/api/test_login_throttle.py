@@ -139,3 +139,18 @@ def test_the_api_applies_the_policy_to_new_and_changed_passwords(
     changed = api.patch(f"/api/v1/users/{user}", json={"password": "aaaaaaaaaaaaaaaa"}, headers=auth("admin"))
     assert changed.status_code == 422
     assert changed.get_json()["problems"][0]["code"] == "password_pattern"
+
+
+def test_forgotten_failures_leave_the_table(engine: Any, clock: Any) -> None:
+    """Rows of failures older than FORGET_AFTER are deleted by the next failure: the table does not grow forever."""
+    from sqlalchemy import select
+
+    from einvoice.storage.schema import login_throttle
+
+    for n in range(20):
+        throttle.record_failure(engine, throttle.login_keys(f"user-{n}", f"203.0.113.{n}"), clock.value)
+    clock.value += throttle.FORGET_AFTER + timedelta(seconds=1)
+    throttle.record_failure(engine, throttle.login_keys("new", "192.0.2.1"), clock.value)
+    with engine.connect() as conn:
+        keys = set(conn.execute(select(login_throttle.c.key)).scalars())
+    assert keys == {"account:new", "address:192.0.2.1"}
