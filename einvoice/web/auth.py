@@ -61,7 +61,7 @@ def roles(*allowed: str) -> Callable[[F], F]:
     return decorate
 
 
-#: ``last_seen`` is refreshed at most this often (seconds): otherwise every answer would carry a new cookie.
+#: ``seen_at`` is refreshed at most this often (seconds): otherwise every answer would carry a new cookie.
 _SEEN_PRECISION = 60
 
 
