@@ -1,28 +1,20 @@
 """The application factory.
 
-Configuration is read in three layers, each overriding the one before: the defaults below, then
-``EINVOICE_*`` environment variables (``EINVOICE_DATA_DIR`` sets ``DATA_DIR``; values that parse as
-JSON become numbers or booleans), then the mapping the caller passes (tests pass theirs).
-
-Settings of the issuing service: ``DATABASE_URL`` (``EINVOICE_DATABASE_URL``; default the SQLite file under
-``DATA_DIR``), ``SECRET_KEY`` (signs session cookies; required in production, made per instance in development),
-``TRUST_DIR`` (root certificates trusted when verifying uploads). Tests may pass ``CLOCK`` (a ``now`` callable) and
-``TOOLCHAIN``.
-
-Access settings, kept together: ``SESSION_IDLE_MINUTES`` and ``SESSION_MAX_HOURS`` (a session ends after that long
-unused, or that long after its login, whatever happens), ``SESSION_COOKIE_SECURE`` (default: on in production),
-``PROXY_COUNT`` (how many reverse proxies in front are trusted to say the client's address and scheme; 0 trusts
-none), ``TOKEN_DAYS`` (the default lifetime of a new API token).
+Configuration is :class:`einvoice.settings.Settings` (one table of every key, read from ``EINVOICE_*`` variables,
+then from the mapping the caller passes): ``settings_of(app)`` returns it typed, and ``app.config`` mirrors it under
+the upper-case keys for Flask. Keys of the mapping that are not settings go to ``app.config`` as they are: Flask's
+own (``TESTING``, ``MAX_CONTENT_LENGTH``), and what tests inject, ``CLOCK`` (a ``now`` callable) and ``TOOLCHAIN``.
+A malformed setting (``EINVOICE_ENV=prod``) raises :class:`~einvoice.settings.SettingsError`, which ``wsgi.py`` turns
+into one line on stderr.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import os
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from flask import Flask, request
 from flask.wrappers import Response
@@ -33,16 +25,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import einvoice
 from einvoice import security_events
 from einvoice.cli import main as cli_main
+from einvoice.settings import default_data_dir, load_settings
 from einvoice.web import auth, errors, public
 from einvoice.web import logging as request_logging
-from einvoice.web.runtime import RefusedToStart, runtime
+from einvoice.web.runtime import SETTINGS_EXTENSION, RefusedToStart, runtime, settings_of
 from einvoice.web.secret_key import SessionInterface
 
-#: The values ``ENV`` may take. Production refuses development secrets (see ``einvoice.web.runtime``).
-ENVIRONMENTS = ("development", "production")
+__all__ = ["create_app", "default_data_dir", "settings_of"]
 
 log = logging.getLogger(__name__)
-_SOURCE_ROOT = Path(einvoice.__file__).resolve().parent.parent
+
+#: What a multipart form adds around an uploaded file (boundaries, headers, the other fields), in bytes.
+FORM_ALLOWANCE = 64 * 1024
 
 #: Sent with every answer, the public pages' included.
 SECURITY_HEADERS = {
@@ -55,56 +49,25 @@ SECURITY_HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-class ConfigurationError(SystemExit):
-    """A setting that cannot work: start-up stops with this one line on stderr (exit status 1), no traceback."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(f"einvoice: {message}")
-
-
-def default_data_dir() -> Path:
-    """Return where instance data lives unless ``EINVOICE_DATA_DIR`` says otherwise.
-
-    From a source checkout it is ``var/`` beside ``pyproject.toml`` (ignored by git); from an
-    installed wheel it is ``var/einvoice`` under the Python prefix, where Flask puts instance
-    folders. Never the current directory, so the data does not move with the shell.
-    """
-    if (_SOURCE_ROOT / "pyproject.toml").is_file():
-        return _SOURCE_ROOT / "var"
-    return Path(sys.prefix) / "var" / "einvoice"
-
-
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the einvoice web app, configured from defaults, then environment, then ``config``."""
     # No static folder yet: assets come with the pages that need them, from the shipped templates.
     app = Flask(__name__, static_folder=None)
+    settings = load_settings(overrides=config)
+    # Only recorded here: whatever writes instance data creates the folder when it first needs it.
+    settings = dataclasses.replace(settings, data_dir=settings.data_dir.resolve())
+    app.extensions[SETTINGS_EXTENSION] = settings
+    app.config.update(settings.as_config(), MAX_CONTENT_LENGTH=settings.max_upload_bytes + FORM_ALLOWANCE)
+    # Flask's cookie flags; production sits behind HTTPS, so there the cookie never travels in clear.
+    secure = settings.session_cookie_secure
     app.config.update(
-        ENV="development",
-        DATA_DIR=default_data_dir(),
-        SECRET_KEY=None,  # development: a random key per instance, made on first use (einvoice.web.secret_key)
-        DATABASE_URL=None,
-        MAX_CONTENT_LENGTH=6 * 1024 * 1024,
-        # Access (einvoice.web.auth, einvoice.web.proxy): cookies, session lifetimes, proxies, tokens.
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=None,  # None: on in production, which sits behind HTTPS
-        SESSION_IDLE_MINUTES=60,
-        SESSION_MAX_HOURS=12,
-        PROXY_COUNT=0,
-        TOKEN_DAYS=365,
+        SESSION_COOKIE_SECURE=settings.env == "production" if secure is None else secure,
     )
-    app.config.from_prefixed_env("EINVOICE")
     if config is not None:
-        app.config.update(config)
-
-    if app.config["ENV"] not in ENVIRONMENTS:
-        raise ConfigurationError(f"EINVOICE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {app.config['ENV']!r}")
-    if app.config["SESSION_COOKIE_SECURE"] is None:
-        app.config["SESSION_COOKIE_SECURE"] = app.config["ENV"] == "production"
-    # Only recorded here: whatever writes instance data creates the folder when it first needs it.
-    data_dir = Path(str(app.config["DATA_DIR"])).resolve()
-    app.config["DATA_DIR"] = data_dir
-    app.instance_path = str(data_dir)
+        app.config.update({key: value for key, value in config.items() if key not in settings.as_config()})
+    app.instance_path = str(settings.data_dir)
 
     app.session_interface = SessionInterface()
     trust_proxies(app)
@@ -161,7 +124,7 @@ def trust_proxies(app: Flask) -> None:
     secure cookie apply) are the real ones. Trusting more proxies than there are would let any client choose its
     address; trusting none behind a proxy would count every client as the proxy.
     """
-    count = int(app.config["PROXY_COUNT"])
+    count = settings_of(app).proxy_count
     if count > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)  # type: ignore[method-assign]
 

@@ -8,7 +8,7 @@ API reads only JSON bodies, which a cross-site form cannot send, so a session ca
 
 A session records its user, the user's session generation, when it began and when it was last used. It ends when the
 generation moves on (logout, new password, new role or counter, disabled: see ``einvoice.services.accounts``), after
-``SESSION_IDLE_MINUTES`` unused, and ``SESSION_MAX_HOURS`` after its login whatever happens. Use
+``EINVOICE_SESSION_IDLE_MINUTES`` unused, and ``EINVOICE_SESSION_MAX_HOURS`` after its login whatever happens. Use
 :func:`start_session` and :func:`end_session` to log in and out, from any page or endpoint.
 """
 
@@ -18,12 +18,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, current_app, g, request, session
+from flask import Flask, abort, g, request, session
 
 from einvoice.services.accounts import actor_for_session, actor_for_token, end_sessions, session_generation
 from einvoice.services.issuing import Actor
 from einvoice.web.logging import security_event
-from einvoice.web.runtime import runtime
+from einvoice.web.runtime import runtime, settings_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLES = ("cashier", "finance", "admin")
@@ -96,8 +96,8 @@ def session_actor() -> Actor | None:
         return None
     rt = runtime()
     now = int(rt.now().timestamp())
-    idle = int(current_app.config["SESSION_IDLE_MINUTES"]) * 60
-    longest = int(current_app.config["SESSION_MAX_HOURS"]) * 3600
+    settings = settings_of()
+    idle, longest = settings.session_idle_minutes * 60, settings.session_max_hours * 3600
     if now - cast(int, seen_at) > idle or now - cast(int, login_at) > longest:
         security_event("session_ended", user_id=user_id, reason="timeout")
         session.clear()

@@ -1,8 +1,8 @@
 """What the web layer works with: the database engine, the issuing toolchain and the clock, made once per app.
 
 They are made on first use, not in ``create_app``: building an app (for ``--help``, for a test) touches no disk.
-Making them runs the migrations and, in production, refuses to go on without a strong secret key or an issuer
-whose certificate is a development one.
+Making them runs the migrations and refuses to go on with a weak secret key, and in production without a key of its
+own, with an issuer whose certificate is a development one, or while a demo account keeps its printed password.
 """
 
 from __future__ import annotations
@@ -11,22 +11,25 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import cast
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, select
 
+from einvoice.domain.errors import EInvoiceError
 from einvoice.services.issuing import Now, Toolchain
+from einvoice.settings import Settings
 from einvoice.storage.engine import configured_url, make_engine, migrate
 from einvoice.storage.schema import issuers
 from einvoice.web.secret_key import weakness
 
 _EXTENSION = "einvoice.runtime"
+#: Where ``create_app`` keeps the app's :class:`~einvoice.settings.Settings`.
+SETTINGS_EXTENSION = "einvoice.settings"
 _lock = threading.Lock()
 
 
-class RefusedToStart(RuntimeError):
+class RefusedToStart(EInvoiceError, RuntimeError):
     """The configuration is not safe for production; the message says what to change."""
 
 
@@ -39,20 +42,30 @@ class Runtime:
     now: Now
 
 
+def settings_of(app: Flask | None = None) -> Settings:
+    """Return the settings ``app`` (the current app by default) was made with."""
+    target = app or cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
+    return cast(Settings, target.extensions[SETTINGS_EXTENSION])
+
+
 def utc_now() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)
 
 
 def check_secret_key(app: Flask) -> None:
-    """Refuse a weak secret key anywhere, and a missing one in production (development makes its own)."""
+    """Refuse a weak secret key anywhere, and a missing one in production (development makes its own).
+
+    The key checked is the one that signs, ``app.config["SECRET_KEY"]``: the configured one, or in development the
+    instance's own once a request has made it.
+    """
     key = app.config.get("SECRET_KEY")
     advice = (
         "set EINVOICE_SECRET_KEY to a long random value, e.g. "
         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
     )
     if not key:
-        if app.config["ENV"] == "production":
+        if settings_of(app).env == "production":
             raise RefusedToStart(f"EINVOICE_ENV=production but no secret key is configured: {advice}")
         return
     reason = weakness(str(key))
@@ -62,7 +75,7 @@ def check_secret_key(app: Flask) -> None:
 
 def check_certificates(app: Flask, engine: Engine) -> None:
     """Refuse, in production, any issuer whose configured signing certificate is a development certificate."""
-    if app.config["ENV"] != "production":
+    if settings_of(app).env != "production":
         return
     from einvoice.services.toolchain import SignerCache
     from einvoice.signing.certificates import is_development_certificate
@@ -80,7 +93,7 @@ def check_certificates(app: Flask, engine: Engine) -> None:
 
 def check_demo_accounts(app: Flask, engine: Engine) -> None:
     """Refuse, in production, while an account a first start printed the password of is still active."""
-    if app.config["ENV"] != "production":
+    if settings_of(app).env != "production":
         return
     from einvoice.services.accounts import active_demo_accounts
 
@@ -95,8 +108,9 @@ def check_demo_accounts(app: Flask, engine: Engine) -> None:
 def build_runtime(app: Flask) -> Runtime:
     """Make the runtime of ``app``: engine (migrated), toolchain, clock; check production safety."""
     check_secret_key(app)
-    data_dir = Path(app.config["DATA_DIR"])
-    url = configured_url(app.config.get("DATABASE_URL"), data_dir)
+    settings = settings_of(app)
+    data_dir = settings.data_dir
+    url = configured_url(settings.database_url, data_dir)
     if url.startswith("sqlite"):
         data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)

@@ -115,10 +115,14 @@ def test_a_session_ends_at_its_absolute_limit_however_busy(api_app: Flask, world
 
 def test_timeouts_are_configurable(api_app: Flask, world: dict[str, Any], clock: Any) -> None:
     """SESSION_IDLE_MINUTES set to 5 ends a session after 6 idle minutes."""
-    api_app.config["SESSION_IDLE_MINUTES"] = 5
-    client = signed_in(api_app, "thu.ngan")
+    same = {name: api_app.config[name] for name in ("TESTING", "DATABASE_URL", "DATA_DIR", "TOOLCHAIN", "CLOCK")}
+    app = create_app({**same, "SESSION_IDLE_MINUTES": 5})
+    client = signed_in(app, "thu.ngan")
+    clock.value += timedelta(minutes=4)
+    assert whoami(client) == 200
     clock.value += timedelta(minutes=6)
     assert whoami(client) == 401
+    dispose(app)
 
 
 def test_a_cookie_without_the_session_fields_is_no_session(api_app: Flask, world: dict[str, Any]) -> None:

@@ -58,7 +58,7 @@ def test_explicit_config_overrides_environment(monkeypatch: pytest.MonkeyPatch) 
 def test_unknown_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """A misspelt EINVOICE_ENV stops start-up instead of running half-configured."""
     monkeypatch.setenv("EINVOICE_ENV", "prod")
-    with pytest.raises(SystemExit, match="EINVOICE_ENV"):
+    with pytest.raises(ValueError, match="EINVOICE_ENV"):
         create_app()
 
 

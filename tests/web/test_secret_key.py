@@ -121,5 +121,5 @@ def test_a_misspelt_environment_stops_with_one_line(tmp_path: Path) -> None:
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
         assert result.returncode == 1
         assert result.stderr.strip().splitlines() == [
-            "einvoice: EINVOICE_ENV must be one of development, production, not 'prod'"
+            "einvoice: EINVOICE_ENV must be one of 'development', 'production', not 'prod'"
         ]

@@ -14,7 +14,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from einvoice.services import throttle
 from einvoice.services.accounts import authenticate
-from einvoice.web.api import PREFIX, Blueprint
+from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.auth import current_actor, end_session, roles, start_session
 from einvoice.web.logging import security_event
 from einvoice.web.runtime import runtime

@@ -7,17 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from einvoice.services import accounts, catalogue
 from einvoice.storage.schema import users
-from einvoice.web.api import IDEMPOTENCY_HEADER, MAX_ID, PREFIX, Blueprint
+from einvoice.web.api.base import IDEMPOTENCY_HEADER, MAX_ID, PREFIX, Blueprint
 from einvoice.web.api.idempotent import idempotent
 from einvoice.web.api.schemas import Text
 from einvoice.web.auth import roles
-from einvoice.web.runtime import runtime
+from einvoice.web.runtime import runtime, settings_of
 
 blp = Blueprint("users", __name__, url_prefix=PREFIX, description="Users and their API tokens")
 _OPTIONAL_ID = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
@@ -135,7 +134,7 @@ class Tokens(MethodView):
         stored answer would keep the token in clear. A duplicate is harmless (revoke it).
         """
         rt = runtime()
-        days = data.get("valid_days") or int(current_app.config["TOKEN_DAYS"])
+        days = data.get("valid_days") or settings_of().token_days
         expires_at = rt.now() + timedelta(days=days)
         token, row = accounts.create_token(rt.engine, user_id, data["name"], expires_at=expires_at)
         return {**row, "token": token}, 201
