@@ -62,13 +62,14 @@ _ADVANCE_SERIES = (
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who acts: a user with a role, and the counter a cashier works at."""
+    """Who acts: a user with a role, and the counter a cashier works at (and that counter's issuer)."""
 
     user_id: int | None
     username: str
     role: str  # cashier | finance | admin
     counter_id: int | None = None
     full_name: str | None = None
+    issuer_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +350,8 @@ def _check_series(row: RowMapping | None, kind: DocumentKind, actor: Actor) -> N
         raise NotFoundError("no such series")
     if actor.role != "cashier":
         raise ForbiddenError("only cashiers issue documents")
+    if row["issuer_id"] != actor.issuer_id:
+        raise ForbiddenError("this series belongs to another issuer")
     if row["counter_id"] is not None and row["counter_id"] != actor.counter_id:
         raise ForbiddenError("this series belongs to another counter")
     if row["kind"] != kind:

@@ -88,7 +88,7 @@ def seed_demo(engine: Engine, data_dir: Path, now: datetime) -> dict[str, str] |
         )
     passwords = {"admin": secrets.token_urlsafe(12), "thu.ngan": secrets.token_urlsafe(12)}
     accounts.create_user(
-        engine, username="admin", full_name="Quản trị hệ thống", role="admin", password=passwords["admin"]
+        engine, username="admin", full_name="Quản trị hệ thống", role="admin", password=passwords["admin"], demo=True
     )
     accounts.create_user(
         engine,
@@ -97,5 +97,6 @@ def seed_demo(engine: Engine, data_dir: Path, now: datetime) -> dict[str, str] |
         role="cashier",
         counter_id=counter["id"],
         password=passwords["thu.ngan"],
+        demo=True,
     )
     return passwords

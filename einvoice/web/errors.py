@@ -132,8 +132,9 @@ def init_app(app: Flask) -> None:
         if status == 400 and messages:
             return error_response(400, "bad_request", "the request cannot be read", schema_problems(messages))
         response = error_response(status, (error.name or "error").lower().replace(" ", "_"), error.description or "")
-        if status == 405 and error.get_response().headers.get("Allow"):
-            response.headers["Allow"] = error.get_response().headers["Allow"]
+        for header in ("Allow", "Retry-After"):  # 405 names the methods allowed, 429 when to come back
+            if header in error.get_response().headers:
+                response.headers[header] = error.get_response().headers[header]
         return response
 
     @app.errorhandler(Exception)

@@ -1,6 +1,6 @@
 # mypy: disable-error-code="untyped-decorator"
 # flask-smorest ships no type information, so each of its decorators would count as untyped.
-"""Configuration (admin): issuers, counters, series, the fee catalogue, users and their API tokens.
+"""Configuration (admin): issuers, counters, series, the fee catalogue (users and tokens: ``einvoice.web.api.users``).
 
 Everyone signed in may read counters, series and fees (a cashier picks from them); only admins change them.
 """
@@ -14,17 +14,17 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from einvoice.domain.kinds import DocumentKind
-from einvoice.domain.roles import ROLES, STAFF
+from einvoice.domain.roles import STAFF
 from einvoice.jsondoc.fields import Amount, TaxCode, Text
 from einvoice.jsondoc.parties import IssuerFieldsSchema
-from einvoice.services import accounts, catalogue
-from einvoice.storage.schema import counters, fees, issuers, series, users
+from einvoice.services import catalogue
+from einvoice.storage.schema import counters, fees, issuers, series
 from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.idempotent import idempotent
-from einvoice.web.auth import roles
+from einvoice.web.auth import current_actor, roles
 from einvoice.web.runtime import runtime
 
-blp = Blueprint("admin", __name__, url_prefix=PREFIX, description="Configuration and users")
+blp = Blueprint("admin", __name__, url_prefix=PREFIX, description="Configuration")
 _ID = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
 _OPTIONAL_ID = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
 
@@ -130,53 +130,11 @@ class FeeQuery(Schema):
     on = fields.Date()
 
 
-class UserIn(Schema):
-    """A user."""
-
-    username = Text(required=True, max_length=80, validators=[validate.Regexp(r"^[A-Za-z0-9._-]+$")])
-    full_name = Text(required=True, max_length=100)  # HVTNThu: the cashier name printed on receipts
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    counter_id = _OPTIONAL_ID
-    password = fields.String(validate=validate.Length(min=10, max=1024), load_only=True)
-
-
-class UserPatch(Schema):
-    """Change a user."""
-
-    full_name = Text(max_length=100)
-    role = fields.String(validate=validate.OneOf(ROLES))
-    counter_id = _OPTIONAL_ID
-    active = fields.Boolean()
-    password = fields.String(validate=validate.Length(min=10, max=1024), load_only=True)
-
-
-class UserOut(Schema):
-    """A user, without secrets."""
-
-    id = fields.Integer()
-    username = fields.String()
-    full_name = fields.String()
-    role = fields.String()
-    counter_id = fields.Integer(allow_none=True)
-    active = fields.Boolean()
-    created_at = fields.DateTime()
-
-
-class TokenIn(Schema):
-    """Name an API token."""
-
-    name = Text(required=True, max_length=200)
-
-
-class TokenOut(Schema):
-    """An API token; ``token`` is shown only when it is created."""
-
-    id = fields.Integer()
-    user_id = fields.Integer()
-    name = fields.String()
-    token = fields.String()
-    created_at = fields.DateTime()
-    revoked_at = fields.DateTime(allow_none=True)
+def _for_caller(issuer: dict[str, Any]) -> dict[str, Any]:
+    """Show where an issuer's key and password are kept only to admins: least privilege, server paths stay inside."""
+    if current_actor().role == "admin":
+        return issuer
+    return {name: value for name, value in issuer.items() if not name.startswith("signer_")}
 
 
 def _created(row: dict[str, Any], path: str) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -190,8 +148,8 @@ class Issuers(MethodView):
     @blp.response(200, IssuerOut(many=True))
     @roles("finance", "admin")
     def get(self) -> list[dict[str, Any]]:
-        """List issuers."""
-        return catalogue.list_rows(runtime().engine, issuers)
+        """List issuers (finance sees no signer configuration)."""
+        return [_for_caller(row) for row in catalogue.list_rows(runtime().engine, issuers)]
 
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.response(201, IssuerOut)
@@ -210,8 +168,8 @@ class Issuer(MethodView):
     @blp.response(200, IssuerOut)
     @roles("finance", "admin")
     def get(self, issuer_id: int) -> dict[str, Any]:
-        """Return an issuer."""
-        return catalogue.get_row(runtime().engine, issuers, issuer_id)
+        """Return an issuer (finance sees no signer configuration)."""
+        return _for_caller(catalogue.get_row(runtime().engine, issuers, issuer_id))
 
     @blp.response(200, IssuerOut)
     @roles("admin")
@@ -319,63 +277,3 @@ class Fee(MethodView):
     def patch(self, data: dict[str, Any], fee_id: int) -> dict[str, Any]:
         """End a fee's validity."""
         return catalogue.end_fee(runtime().engine, fee_id, data["effective_to"])
-
-
-@blp.route("/users")
-class Users(MethodView):
-    """Users."""
-
-    @blp.response(200, UserOut(many=True))
-    @roles("admin")
-    def get(self) -> list[dict[str, Any]]:
-        """List users."""
-        return [accounts.public(row) for row in catalogue.list_rows(runtime().engine, users)]
-
-    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
-    @blp.response(201, UserOut)
-    @roles("admin")
-    @idempotent
-    @blp.arguments(UserIn)
-    def post(self, data: dict[str, Any]) -> Any:
-        """Create a user."""
-        return _created(accounts.create_user(runtime().engine, **data), "users")
-
-
-@blp.route("/users/<id:user_id>")
-class User(MethodView):
-    """One user."""
-
-    @blp.response(200, UserOut)
-    @roles("admin")
-    def get(self, user_id: int) -> dict[str, Any]:
-        """Return a user."""
-        return accounts.public(catalogue.get_row(runtime().engine, users, user_id))
-
-    @blp.response(200, UserOut)
-    @roles("admin")
-    @blp.arguments(UserPatch)
-    def patch(self, data: dict[str, Any], user_id: int) -> dict[str, Any]:
-        """Change a user (name, role, counter, active, password)."""
-        return accounts.update_user(runtime().engine, user_id, data)
-
-
-@blp.route("/users/<id:user_id>/tokens", methods=["POST"])
-@blp.response(201, TokenOut)
-@roles("admin")
-@blp.arguments(TokenIn)
-def create_token(data: dict[str, Any], user_id: int) -> Any:
-    """Create an API token acting as this user; the token is in this answer only.
-
-    Not idempotency-keyed, on purpose: a stored answer would keep the token in clear. A duplicate is harmless
-    (revoke it).
-    """
-    token, row = accounts.create_token(runtime().engine, user_id, data["name"])
-    return {**row, "token": token}, 201
-
-
-@blp.route("/tokens/<id:token_id>", methods=["DELETE"])
-@blp.response(200, TokenOut)
-@roles("admin")
-def revoke_token(token_id: int) -> dict[str, Any]:
-    """Revoke an API token."""
-    return accounts.revoke_token(runtime().engine, token_id)
