@@ -29,10 +29,15 @@ from einvoice.domain.errors import InvalidDocumentError, Problem
 from einvoice.domain.lookup import new_lookup_code
 from einvoice.domain.money import VND
 from einvoice.domain.parties import Buyer, Seller
-from einvoice.domain.series import MAX_NUMBER
+from einvoice.domain.series import (
+    LEGACY_RECEIPT_SERIES_NOTICE_EN,
+    LEGACY_RECEIPT_SERIES_NOTICE_VI,
+    MAX_NUMBER,
+    receipt_series_usable_on,
+)
 from einvoice.domain.totals import fee_line, make_invoice, make_receipt
 from einvoice.services.audit import IssueEntry, append_issue_entry
-from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError
+from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError, problem
 from einvoice.services.search import search_key
 from einvoice.storage.engine import is_busy, writing
 from einvoice.storage.schema import documents, fees, issuers, series
@@ -193,6 +198,10 @@ def _issue_once(
     issue_date = local_date(moment)
     if row["last_issue_date"] is not None and issue_date < row["last_issue_date"]:
         raise ConflictError(f"issue date {issue_date} is before the series' last issue date {row['last_issue_date']}")
+    if kind == "receipt" and not receipt_series_usable_on(row["symbol"], issue_date):
+        raise problem(
+            "series_symbol_legacy", "series_id", LEGACY_RECEIPT_SERIES_NOTICE_VI, LEGACY_RECEIPT_SERIES_NOTICE_EN
+        )
     if row["year"] != issue_date.year:
         raise ConflictError(f"series {row['symbol']} is for {row['year']}, not {issue_date.year}")
     number: int = row["next_number"]

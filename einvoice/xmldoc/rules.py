@@ -18,7 +18,8 @@ from einvoice.domain.series import (
     RECEIPT_TEMPLATES,
     SALES_INVOICE,
     is_invoice_series,
-    is_receipt_series,
+    is_legacy_receipt_series,
+    receipt_series_usable_on,
     series_matches_date,
 )
 from einvoice.domain.totals import compute_invoice_totals, line_amount
@@ -217,7 +218,14 @@ def _series(doc: Document) -> Iterator[Finding]:
     if isinstance(doc, Invoice):
         path, well_formed = f"{_INV}/TTChung/KHHDon", is_invoice_series(doc.series)
     else:
-        path, well_formed = f"{_RCT}/TTChung/KHBLai", is_receipt_series(doc.series)
+        path, well_formed = f"{_RCT}/TTChung/KHBLai", receipt_series_usable_on(doc.series, doc.issue_date)
+        if not well_formed and is_legacy_receipt_series(doc.series):
+            yield (
+                path,
+                f"Ký hiệu '{doc.series}' theo mẫu cũ không dùng từ ngày 01/07/2026; phải có 5 ký tự (26TAA).",
+                f"series '{doc.series}' of the old form is not used from 1 July 2026; it needs 5 characters (26TAA)",
+            )
+            return
     if not well_formed:
         yield path, f"Ký hiệu '{doc.series}' không đúng quy định.", f"series '{doc.series}' is malformed"
     elif not series_matches_date(doc.series, doc.issue_date):
