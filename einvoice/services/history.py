@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, or_, select
 
+from einvoice.domain.documents import CorrectionKind, RelatedDocument
 from einvoice.storage.schema import document_events, documents, error_notices
 
 _SUMMARY = (
@@ -54,14 +55,16 @@ def document_history(engine: Engine, document_id: int) -> dict[str, Any]:
         }
 
 
-def replaced_by(engine: Engine, document_id: int) -> dict[str, Any] | None:
-    """Return the summary of the document that replaced ``document_id``, or ``None``."""
+def replacement_of(engine: Engine, lookup_code: str) -> RelatedDocument | None:
+    """Return the document that replaced the one with ``lookup_code`` (what a reprint names), or ``None``."""
+    original = documents.alias("original")
+    query = (
+        select(documents.c.template, documents.c.series, documents.c.number, documents.c.issue_date)
+        .join(original, documents.c.corrects_id == original.c.id)
+        .where(original.c.lookup_code == lookup_code, documents.c.correction == "replacement")
+    )
     with engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(*_SUMMARY).where(documents.c.corrects_id == document_id, documents.c.correction == "replacement")
-            )
-            .mappings()
-            .first()
-        )
-    return None if row is None else dict(row)
+        row = conn.execute(query).first()
+    if row is None:
+        return None
+    return RelatedDocument(CorrectionKind.REPLACEMENT, row.template, row.series, str(row.number), row.issue_date)

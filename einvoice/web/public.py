@@ -33,6 +33,7 @@ from einvoice.render.errors import RenderError
 from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, settings_from_config
 from einvoice.render.signature import authority_code
 from einvoice.resources import templates_dir
+from einvoice.services.history import replacement_of
 from einvoice.services.queries import StoredDocument, find_by_lookup_code
 from einvoice.signing.certificates import common_name
 from einvoice.web.runtime import runtime
@@ -242,10 +243,12 @@ def document_pdf(code: str) -> Response | tuple[str, int]:
         return _not_found()
     canonical, stored = found
     layout: Layout = "a5" if stored.kind == "receipt" else "a4"
+    replaced_by = replacement_of(runtime().engine, canonical) if stored.state == "replaced" else None
     try:
         pdf = render_document_pdf(
             stored.xml,
             layout=layout,
+            replaced_by=replaced_by,
             template_version=str(current_app.config.get("TEMPLATE_VERSION", TEMPLATE_VERSION)),
             settings=settings_from_config(current_app.config),
         )

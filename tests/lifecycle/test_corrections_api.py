@@ -7,6 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 from lifecycle.lifecycle_support import goods, invoice_body, receipt_body
+from render.pdftools import flat, pdf_text
 from sqlalchemy import Engine, select
 
 from einvoice.storage.schema import documents, error_notices
@@ -212,3 +213,19 @@ def test_error_notice_refuses_hard_errors(api: FlaskClient, world: dict[str, Any
     answer = api.post(f"/api/v1/documents/{original['id']}/error-notices", json=body, headers=auth("finance", "n"))
     assert answer.status_code == 422
     assert answer.get_json()["problems"][0]["path"].startswith("errors")
+
+
+def test_replaced_receipt_pdf_names_its_replacement(
+    api: FlaskClient, world: dict[str, Any], auth: Any, tmp_path: Any
+) -> None:
+    """The public PDF of a replaced receipt says by which receipt it was replaced."""
+    original = _issue_receipt(api, world, auth)
+    body = receipt_body(world, reason="Sai tên phí")
+    assert (
+        api.post(f"/api/v1/receipts/{original['id']}/replacement", json=body, headers=auth("cashier", "p")).status_code
+        == 201
+    )
+    pdf = api.get(f"/tra-cuu/{original['lookup_code']}/pdf")
+    assert pdf.status_code == 200
+    text = flat(pdf_text(pdf.data, tmp_path))
+    assert "Biên lai này đã bị thay thế bởi biên lai Mẫu số EBL01, ký hiệu 26TAA, số 2" in text
