@@ -4,10 +4,11 @@ receipts (``vn-einvoice-2026.md`` §2.4–2.5, choices 15 and 19).
 The invoice notice follows the ``TBao`` structure of the 1450 table as providers emit it (message 300): ``DLTBao``
 with the form code, the taxpayer, and ``DSHDon/HDon`` rows (``MCQTCap`` empty for uncoded invoices, ``TCTBao`` 4 =
 giải trình). No XML is published for the receipt notice 04/SS-CTĐT: ours has the same shape, its own version
-(:data:`RECEIPT_NOTICE_VERSION`) and the form's columns (template, series, number, date, kind, notice/explanation,
-reason), named like the voucher family (``KHMCTu``/``KHCTu``/``SCTu``). ``TCTBao`` 1 (hủy) is never emitted. The
-tax-office code and name (``MCQT``/``TCQT``) and the province (``DDanh``) are not stored yet and are left out: the
-transmission work must add them before sending. ``DSCKS/NNT`` is the empty slot the signer fills.
+(:data:`RECEIPT_NOTICE_VERSION`, XSD :data:`RECEIPT_NOTICE_SCHEMA`) and the form's columns (template, series,
+number, date, kind, notice/explanation, reason), named like the voucher family (``KHMCTu``/``KHCTu``/``SCTu``).
+``TCTBao`` 1 (hủy) is never emitted. The tax-office code and name (``MCQT``/``TCQT``) and the province (``DDanh``)
+are not stored yet and are left out: the transmission work must add them before sending. ``DSCKS/NNT`` is the
+empty slot the signer fills.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from einvoice.xmldoc import formats
 INVOICE_NOTICE_FORM = "04/SS-HĐĐT"
 RECEIPT_NOTICE_FORM = "04/SS-CTĐT"
 RECEIPT_NOTICE_VERSION = "1.0.0"
+#: The XSD of our receipt notice, in ``schemas/``.
+RECEIPT_NOTICE_SCHEMA = f"tbao-ctdt-{RECEIPT_NOTICE_VERSION}.xsd"
 _EXPLAIN = "4"  # TCTBao: giải trình (a soft error is notified and explained; never 1, hủy)
 _TITLES = {
     INVOICE_NOTICE_FORM: "Thông báo hóa đơn điện tử đã lập sai",
