@@ -23,9 +23,9 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from einvoice.domain.corrections import effective_totals
 from einvoice.domain.documents import CorrectionKind, Invoice, InvoiceTotals, RelatedDocument
-from einvoice.domain.lifecycle import Action, Standing, State, Transmission, apply, document_class
+from einvoice.domain.lifecycle import Action, apply, document_class
 from einvoice.domain.text import clean
-from einvoice.services.errors import ForbiddenError, NotFoundError, problem
+from einvoice.services.errors import ForbiddenError, problem
 from einvoice.services.issuing import (
     Actor,
     IssuedDocument,
@@ -37,7 +37,8 @@ from einvoice.services.issuing import (
     issue_document,
     local_date,
 )
-from einvoice.storage.schema import document_events, documents
+from einvoice.services.transitions import load, move, state_of
+from einvoice.storage.schema import documents
 from einvoice.xmldoc.parse import parse_document
 
 _KIND_OF = {Action.REPLACE: CorrectionKind.REPLACEMENT, Action.ADJUST: CorrectionKind.ADJUSTMENT}
@@ -115,56 +116,6 @@ def correct(
         tools=tools,
         hooks=IssueHooks(after_number=outer.after_number, before_commit=before_commit),
     )
-
-
-def load(conn: Connection, document_id: int, *, for_update: bool = False) -> RowMapping:
-    """Return a document's row without its XML (locked when ``for_update``), or raise not found."""
-    query = select(*[c for c in documents.c if c.name != "xml"]).where(documents.c.id == document_id)
-    row = conn.execute(query.with_for_update() if for_update else query).mappings().first()
-    if row is None:
-        raise NotFoundError(f"no document {document_id}")
-    return row
-
-
-def state_of(row: RowMapping) -> State:
-    """Return the lifecycle state a documents row records."""
-    return State(Transmission(row["transmission"]), Standing(row["state"]))
-
-
-def move(
-    conn: Connection,
-    document_id: int,
-    action: Action,
-    actor: Actor,
-    at: Any,
-    *,
-    related_id: int | None = None,
-    notice_id: int | None = None,
-    reason: str | None = None,
-) -> State:
-    """Lock the document, apply ``action`` to its state as it is now, store the new state and its event."""
-    row = load(conn, document_id, for_update=True)
-    after = apply(state_of(row), action, document_class(row["kind"], row["series"]))
-    conn.execute(
-        documents.update()
-        .where(documents.c.id == document_id)
-        .values(state=after.standing.value, transmission=after.transmission.value)
-    )
-    conn.execute(
-        document_events.insert().values(
-            document_id=document_id,
-            action=action.value,
-            transmission=after.transmission.value,
-            standing=after.standing.value,
-            related_id=related_id,
-            notice_id=notice_id,
-            reason=reason,
-            actor=actor.username,
-            actor_id=actor.user_id,
-            at=at,
-        )
-    )
-    return after
 
 
 def authorise(original: RowMapping, action: Action, actor: Actor, now: Now) -> None:

@@ -12,9 +12,10 @@ from sqlalchemy import Engine, select
 
 from einvoice.domain.corrections import SOFT_ERRORS
 from einvoice.domain.lifecycle import Action
-from einvoice.services.corrections import load, move, reason_text
+from einvoice.services.corrections import reason_text
 from einvoice.services.errors import ForbiddenError, problem
 from einvoice.services.issuing import Actor, Now, local_date
+from einvoice.services.transitions import load, move
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import error_notices, issuers
 from einvoice.xmldoc.notices import NoticedDocument, build_error_notice
