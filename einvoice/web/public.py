@@ -27,6 +27,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from einvoice.domain.documents import Invoice, Receipt
 from einvoice.domain.errors import EInvoiceError, Problem
+from einvoice.domain.lifecycle import STANDING_WORDS
 from einvoice.domain.lookup import format_lookup_code, normalize_lookup_code
 from einvoice.render.context import Layout, format_date, format_datetime, format_number
 from einvoice.render.errors import RenderError
@@ -53,7 +54,7 @@ bp = Blueprint(
 )
 _LIMITER = "einvoice.public.limiter"
 
-STATES = {"issued": "Đã phát hành", "cancelled": "Đã hủy", "replaced": "Đã bị thay thế", "adjusted": "Đã bị điều chỉnh"}
+STATES: dict[str, str] = {str(standing): words for standing, words in STANDING_WORDS.items()}
 ROLES = {"NBan": "Người bán", "DVThu": "Đơn vị thu", "NMua": "Người mua", "CQT": "Cơ quan thuế"}
 
 
