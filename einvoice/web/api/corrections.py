@@ -19,7 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from einvoice.domain.corrections import SOFT_ERRORS
 from einvoice.domain.lifecycle import Action
 from einvoice.services import corrections, notices
-from einvoice.web.api import IDEMPOTENCY_HEADER, PREFIX, Blueprint
+from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.documents import READERS, answer_issued
 from einvoice.web.api.idempotent import idempotent
 from einvoice.web.api.schemas import (
