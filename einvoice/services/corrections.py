@@ -41,6 +41,9 @@ from einvoice.services.transitions import load, move, state_of
 from einvoice.storage.schema import documents
 from einvoice.xmldoc.parse import parse_document
 
+#: ``load``, ``move`` and ``state_of`` are re-exported: they lived here before :mod:`einvoice.services.transitions`.
+__all__ = ["REASON_MAX", "Correction", "authorise", "correct", "load", "move", "reason_text", "state_of"]
+
 _KIND_OF = {Action.REPLACE: CorrectionKind.REPLACEMENT, Action.ADJUST: CorrectionKind.ADJUSTMENT}
 REASON_MAX = 255
 
