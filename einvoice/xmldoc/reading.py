@@ -1,7 +1,8 @@
 """The read profile applied to a tree: each tolerated divergence of other providers' documents, found and set aside.
 
-:func:`relax` works on a copy of the document and returns the copy repaired for schema validation together with the
-warnings the read profile reports; :func:`judge_fault` says what the read profile makes of a structural fault.
+:func:`relax_before_structure` and :func:`drop_empty_elements` repair, in place, a copy of the document for schema
+validation and return the warnings the read profile reports; :func:`judge_fault` says what the read profile makes
+of a structural fault that :mod:`einvoice.xmldoc.structure` found.
 Each tolerance is a row of :data:`einvoice.xmldoc.profiles.TOLERANCES`; this module only applies them.
 """
 
