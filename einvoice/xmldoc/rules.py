@@ -116,13 +116,11 @@ def _half_unit(value: Decimal) -> Decimal:
     return Decimal(5).scaleb(-_decimals(value) - 1)
 
 
-def _within_precision(
-    stated: Decimal, expected: Decimal, currency: str, count: int = 1, slack: Decimal = Decimal(0)
-) -> bool:
-    """Whether ``stated`` is ``expected`` rounded to its own decimals (at most 6), ``count`` roundings allowed."""
+def _within_precision(stated: Decimal, expected: Decimal, currency: str, slack: Decimal) -> bool:
+    """Whether ``stated`` is ``expected`` rounded to its own decimals (at most 6), give or take ``slack``."""
     decimals = max(_decimals(stated), _decimals(quantum(currency)))
     with exact():
-        return abs(stated - expected) <= count * Decimal(5).scaleb(-decimals - 1) + slack
+        return abs(stated - expected) <= Decimal(5).scaleb(-decimals - 1) + slack
 
 
 def _lines_rounding(doc: Invoice) -> Decimal:
@@ -198,7 +196,7 @@ def _line_amounts(doc: Document) -> Iterator[Finding]:
                 precise = quantity * price - (line.discount_amount or Decimal(0))
                 # Foreign-currency prices are often amount / quantity rounded (09): the product carries that rounding.
                 price_slack = abs(quantity) * _half_unit(price) if doc.currency != VND else Decimal(0)
-            if _within_precision(amount, precise, doc.currency, slack=price_slack):
+            if _within_precision(amount, precise, doc.currency, price_slack):
                 continue
         if amount != expected:
             yield (
