@@ -2,7 +2,7 @@
 
 Each row of :data:`PRODUCERS` makes one document (from the TEST-ONLY samples, the attack corpus, certificates made
 here, or a real fixture) and names the outcome code it must yield; the catalogue test checks that the rows cover
-every code of :data:`einvoice.xmldoc.verdicts.MESSAGES`.
+every code of :data:`einvoice.xmldoc.verdicts.MESSAGES` and of the parser's refusals (:data:`safe.MESSAGES`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from signing.support import ATTACKS, REAL_XML, SAMPLES, SELLER_TAX_CODE, KeyHold
 from tests_support import needs
 
 from einvoice.signing.devca import create_root_ca, issue_certificate
-from einvoice.xmldoc import dsig
+from einvoice.xmldoc import dsig, safe
 from einvoice.xmldoc.certinfo import TrustStore
 from einvoice.xmldoc.safe import MAX_XML_BYTES
 from einvoice.xmldoc.verdicts import MESSAGES, VerificationReport
@@ -158,7 +158,7 @@ def outcomes(report: VerificationReport) -> set[str]:
 
 def test_every_outcome_of_the_catalogue_has_a_producer() -> None:
     """Each code the verifier can report has a row here (or a stated reason why no document can reach it)."""
-    assert sorted(PRODUCERS.keys() | UNREACHABLE.keys()) == sorted(MESSAGES)
+    assert sorted(PRODUCERS.keys() | UNREACHABLE.keys()) == sorted(MESSAGES.keys() | safe.MESSAGES.keys())
     assert not PRODUCERS.keys() & UNREACHABLE.keys()
 
 
