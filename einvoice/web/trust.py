@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from einvoice.services.checking import Check, check_document
+from einvoice.web.runtime import runtime
 from einvoice.xmldoc.certinfo import TrustStore
 from einvoice.xmldoc.verify import VerificationReport, verify_document
 
@@ -26,3 +28,9 @@ def configured_trust() -> TrustStore | None:
 def verify_as_configured(xml: bytes) -> VerificationReport:
     """Verify every signature of ``xml`` against the configured trust; development CAs count only in development."""
     return verify_document(xml, trust=configured_trust(), allow_development=current_app.config["ENV"] != "production")
+
+
+def check_as_configured(xml: bytes) -> Check:
+    """Check an uploaded document against the configured trust and what this service issued."""
+    production = current_app.config["ENV"] == "production"
+    return check_document(runtime().engine, xml, trust=configured_trust(), production=production)
