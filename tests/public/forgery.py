@@ -13,9 +13,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.x509.oid import NameOID
 
+from einvoice.signing.base import Signer
 from einvoice.signing.devca import create_root_ca, issue_certificate
 from einvoice.xmldoc.sign import sign_document
 
+VALID, UNCONFIRMED, INVALID = "Hợp lệ", "Chưa xác thực được người ký", "Không hợp lệ"
+MISMATCH = "Không khớp với chứng từ đã phát hành"
+PRODUCTION = {"ENV": "production", "SECRET_KEY": "a-production-secret-key-of-more-than-32-characters"}
 CENTRE = "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ AN KHÁNH"
 CENTRE_TAX_CODE = "0109999999"
 #: When the forger signs: inside the world's clock day, and inside every certificate made here.
@@ -75,7 +79,7 @@ def fake_dev_ca(name: str = CENTRE, tax_code: str = CENTRE_TAX_CODE) -> tuple[Ke
     return KeySigner(key, certificate, (root,)), root
 
 
-def resign(xml: bytes, signer: KeySigner, tax_code: str = CENTRE_TAX_CODE) -> bytes:
+def resign(xml: bytes, signer: Signer, tax_code: str = CENTRE_TAX_CODE) -> bytes:
     """Remove the collector's signature from a receipt and sign it again with ``signer``."""
     unsigned, count = _SIGNATURE.subn(b"<DSCKS><DVThu/></DSCKS>", xml)
     assert count == 1
@@ -106,3 +110,17 @@ def renumber(xml: bytes, template: str | None = None, number: int | None = None)
     if number is not None:
         changed = re.sub(rb"<SBLai>[^<]*</SBLai>", f"<SBLai>{number}</SBLai>".encode(), changed)
     return changed
+
+
+def headline(html: bytes) -> str:
+    """Return the text of the verdict's headline on the check page."""
+    found = re.search(r'<p class="headline">([^<]*)</p>', html.decode())
+    assert found is not None
+    return found.group(1)
+
+
+def verdict_block(html: bytes) -> str:
+    """Return the visible text of the verdict block (headline, reasons, advice)."""
+    found = re.search(r'<div class="verdict [a-z]+" role="status">(.*?)</div>', html.decode(), re.S)
+    assert found is not None
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())

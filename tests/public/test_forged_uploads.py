@@ -7,7 +7,6 @@ Both modes: development (development CAs count on documents that match ours only
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -17,18 +16,30 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from flask import Flask
-from public.forgery import fake_dev_ca, forge_payer, lower_amount, renumber, resign, self_signed
+from public.forgery import (
+    MISMATCH,
+    PRODUCTION,
+    UNCONFIRMED,
+    VALID,
+    fake_dev_ca,
+    forge_payer,
+    headline,
+    lower_amount,
+    renumber,
+    resign,
+    self_signed,
+    verdict_block,
+)
 from public.lookup_support import make_public_app
+from signing.support import load_signer
 from sqlalchemy import Engine, select
 
 from einvoice.storage.schema import documents
 
-VALID, UNCONFIRMED, INVALID = "Hợp lệ", "Chưa xác thực được người ký", "Không hợp lệ"
-MISMATCH = "Không khớp với chứng từ đã phát hành"
-PRODUCTION = {"ENV": "production", "SECRET_KEY": "a-production-secret-key-of-more-than-32-characters"}
-
 _SIGNER, _FORGER_ROOT = fake_dev_ca()  # made once: RSA keys take a while
 _SELF_SIGNED = self_signed()
+#: A real certificate of our trusted test CA, but another taxpayer's: trusted chain, wrong tax code.
+_OTHER_TAXPAYER = load_signer("TEST-ONLY-other")
 
 #: case -> (how the attacker makes the upload from the genuine bytes, headline, words the reasons must contain)
 CASES: dict[str, tuple[Callable[[bytes], bytes], str, tuple[str, ...]]] = {
@@ -53,6 +64,11 @@ CASES: dict[str, tuple[Callable[[bytes], bytes], str, tuple[str, ...]]] = {
         lambda xml: resign(renumber(xml, template="EBL02"), _SELF_SIGNED),
         UNCONFIRMED,
         ("không do tổ chức chứng thực chữ ký số được tin cậy cấp",),
+    ),
+    "series not ours, trusted certificate of another taxpayer": (
+        lambda xml: resign(renumber(xml, template="EBL02"), _OTHER_TAXPAYER, "0309876543"),
+        UNCONFIRMED,
+        ("không mang mã số thuế của đơn vị phát hành",),
     ),
     "series not ours, fake development CA in the trust store": (
         lambda xml: resign(renumber(xml, template="EBL02"), _SIGNER),
@@ -84,20 +100,6 @@ def genuine(checker: Flask, auth: Any, world: dict[str, Any], engine: Engine) ->
     assert answer.status_code == 201, answer.get_json()
     with engine.connect() as conn:
         return bytes(conn.execute(select(documents.c.xml)).scalar_one())
-
-
-def headline(html: bytes) -> str:
-    """Return the text of the verdict's headline on the check page."""
-    found = re.search(r'<p class="headline">([^<]*)</p>', html.decode())
-    assert found is not None
-    return found.group(1)
-
-
-def verdict_block(html: bytes) -> str:
-    """Return the visible text of the verdict block (headline, reasons, advice)."""
-    found = re.search(r'<div class="verdict [a-z]+" role="status">(.*?)</div>', html.decode(), re.S)
-    assert found is not None
-    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
