@@ -192,19 +192,22 @@ def test_upload_without_a_file_is_400(public: FlaskClient) -> None:
     assert "Vui lòng chọn một tệp XML." in text_of(answer.data)
 
 
-def test_upload_over_the_size_limit_is_413_in_vietnamese(
+def test_upload_over_the_public_limit_is_413_in_vietnamese(
     engine: Engine, world: dict[str, Any], clock: Callable[[], datetime], tmp_path: Path
 ) -> None:
-    """A file over the app's upload limit gets the form back with the reason, status 413."""
+    """A file over the public page's own limit gets the form back with the reason, status 413."""
     from einvoice.web.runtime import dispose
 
-    app = make_public_app(engine, clock, tmp_path / "data", MAX_CONTENT_LENGTH=2048)
+    app = make_public_app(engine, clock, tmp_path / "data", PUBLIC_UPLOAD_MAX_BYTES=2048)
     try:
-        answer = app.test_client().post(
-            "/tra-cuu/kiem-tra", data={"tep": (_file(b"<a>" + b" " * 4096 + b"</a>"), "x.xml")}
-        )
+        client = app.test_client()
+        small = client.post("/tra-cuu/kiem-tra", data={"tep": (_file(b"<a/>"), "x.xml")})
+        assert small.status_code == 200
+        answer = client.post("/tra-cuu/kiem-tra", data={"tep": (_file(b"<a>" + b" " * 4096 + b"</a>"), "x.xml")})
         assert answer.status_code == 413
-        assert "Tệp quá lớn: tối đa 5 MB." in text_of(answer.data)
+        assert "Tệp quá lớn: tối đa 2 KB." in text_of(answer.data)
+        huge = client.post("/tra-cuu/kiem-tra", data={"tep": (_file(b" " * (5 * 1024 * 1024)), "x.xml")})
+        assert huge.status_code == 413
     finally:
         dispose(app)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -203,3 +204,35 @@ def test_page_cache_reuses_then_expires() -> None:
     now[0] = 11.0
     assert cache.get_or_make("c", lambda: make("c2")) == "c2"
     assert made == ["a", "b", "c", "a3", "c2"]
+
+
+def test_checks_take_a_slot_per_service_and_per_address(public_app: Flask) -> None:
+    """While the service's one check slot is held, an upload gets 503; while its address's is held, 429."""
+    from einvoice.web.checkslots import FOLDER, CheckSlots
+
+    client = public_app.test_client()
+    slots = CheckSlots(Path(public_app.config["DATA_DIR"]) / FOLDER, 1)
+    upload = {"tep": (io.BytesIO(b"<a/>"), "x.xml")}
+    with slots.taken("198.51.100.1"):  # another client's check is running
+        busy = client.post("/tra-cuu/kiem-tra", data=upload)
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"] == "5"
+        assert "Hệ thống đang kiểm tra các tệp khác" in busy.data.decode()
+    with slots.taken("127.0.0.1"):  # this very client's check is running
+        mine = client.post("/tra-cuu/kiem-tra", data={"tep": (io.BytesIO(b"<a/>"), "x.xml")})
+        assert mine.status_code == 429
+    assert client.post("/tra-cuu/kiem-tra", data={"tep": (io.BytesIO(b"<a/>"), "x.xml")}).status_code == 200
+
+
+def test_two_slots_let_two_addresses_check_at_once(tmp_path: Path) -> None:
+    """With two slots, two addresses hold one each; a third is refused as busy, the same address as a repeat."""
+    from einvoice.web.checkslots import CheckSlots, NoSlot
+
+    slots = CheckSlots(tmp_path, 2)
+    with slots.taken("a"), slots.taken("b"):
+        with pytest.raises(NoSlot) as third:
+            slots.__class__(tmp_path, 2).taken("c").__enter__()
+        assert third.value.why == "busy"
+    with slots.taken("a"), pytest.raises(NoSlot) as again:
+        slots.taken("a").__enter__()
+    assert again.value.why == "address"
