@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from flask import current_app
+
 FOLDER = "check-slots"
 _ADDRESS_FILES = 1024
 
@@ -59,3 +61,9 @@ class CheckSlots:
             return False
         held.callback(os.close, descriptor)  # closing the descriptor releases the lock
         return True
+
+
+def configured_slots() -> CheckSlots:
+    """Return the slots of the current app: under its data folder, ``PUBLIC_CHECK_CONCURRENCY`` of them."""
+    config = current_app.config
+    return CheckSlots(Path(str(config["DATA_DIR"])) / FOLDER, int(config.get("PUBLIC_CHECK_CONCURRENCY", 1)))

@@ -121,7 +121,8 @@ def document_page(code: str) -> str:
     """Show a document's summary, fees and amounts, and whether it is intact, checked on first view of these bytes."""
     canonical, stored = _found(code)
     config = current_app.config
-    key = (hashlib.sha256(stored.xml).digest(), stored.sha256, stored.state, canonical, config.get("TRUST_DIR"))
+    digest = hashlib.sha256(stored.xml).digest()
+    key = (digest, stored.sha256, stored.state, canonical, config.get("TRUST_DIR"), config["ENV"])
     return _pages.get_or_make(key, lambda: _document_html(canonical, stored))
 
 

@@ -13,12 +13,10 @@ and a check runs only in a free slot of :mod:`einvoice.web.checkslots` (one per 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from einvoice.web.checkslots import FOLDER, CheckSlots, NoSlot
+from einvoice.web.checkslots import NoSlot, configured_slots
 from einvoice.web.public import bp
 from einvoice.web.public_view import signature_view, summary, verdict_view
 from einvoice.web.trust import check_as_configured
@@ -56,19 +54,14 @@ def check_upload() -> Response:
         return _form(200)
     if (request.content_length or 0) > _max_bytes() + _ENVELOPE:
         return _too_large()
-    slots = CheckSlots(Path(str(current_app.config["DATA_DIR"])) / FOLDER, _concurrency())
     try:
-        with slots.taken(request.remote_addr or "unknown"):
+        with configured_slots().taken(request.remote_addr or "unknown"):
             return _checked()
     except NoSlot as refused:
         status, message = _NO_SLOT[refused.why]
         answer = _form(status, message)
         answer.headers["Retry-After"] = "5"
         return answer
-
-
-def _concurrency() -> int:
-    return int(current_app.config.get("PUBLIC_CHECK_CONCURRENCY", 1))
 
 
 def _checked() -> Response:

@@ -166,3 +166,16 @@ def _upload(data: bytes) -> Any:
     import io
 
     return io.BytesIO(data)
+
+
+def test_verify_api_answers_503_while_the_check_slots_are_taken(checker: Flask, genuine: bytes, auth: Any) -> None:
+    """POST /api/v1/verify shares the service's check slots: all taken, it answers 503 with Retry-After at once."""
+    from einvoice.web.checkslots import FOLDER, CheckSlots
+
+    with CheckSlots(Path(checker.config["DATA_DIR"]) / FOLDER, 1).taken("203.0.113.9"):
+        answer = checker.test_client().post(
+            "/api/v1/verify", data=genuine, headers={**auth("finance"), "Content-Type": "application/xml"}
+        )
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.get_json()["problems"][0]["code"] == "CHECKS_BUSY"

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from marshmallow import Schema, fields
 
 from einvoice.domain.errors import Problem
 from einvoice.web.api import PREFIX, Blueprint
 from einvoice.web.api.schemas import ProblemOut
 from einvoice.web.auth import roles
+from einvoice.web.checkslots import NoSlot, configured_slots
+from einvoice.web.errors import error_response
 from einvoice.web.trust import check_as_configured
 from einvoice.xmldoc.safe import MAX_XML_BYTES
 from einvoice.xmldoc.verdicts import SignatureReport
@@ -97,9 +99,23 @@ def _signature(report: SignatureReport) -> dict[str, Any]:
 )
 @blp.response(200, VerificationOut)
 @roles("cashier", "finance", "admin")
-def verify_upload() -> dict[str, Any]:
-    """Check an uploaded XML invoice or receipt: the verdict, every signature, and every content problem."""
-    check = check_as_configured(request.get_data(cache=False)[: MAX_XML_BYTES + 1])
+def verify_upload() -> dict[str, Any] | Response:
+    """Check an uploaded XML invoice or receipt: the verdict, every signature, and every content problem.
+
+    Checks share the service's check slots with the public page (:mod:`einvoice.web.checkslots`): when all are
+    taken the answer is 503 with ``Retry-After`` at once, so that checking never holds the workers that issue.
+    """
+    try:
+        with configured_slots().taken(None):
+            check = check_as_configured(request.get_data(cache=False)[: MAX_XML_BYTES + 1])
+    except NoSlot:
+        english = "other documents are being checked; retry in a few seconds"
+        reason = Problem(
+            "CHECKS_BUSY", "", "Hệ thống đang kiểm tra các tệp khác; vui lòng thử lại sau vài giây.", english
+        )
+        busy = error_response(503, "checks_busy", english, (reason,))
+        busy.headers["Retry-After"] = "5"
+        return busy
     report, verdict = check.report, check.verdict
     return {
         "verdict": {
