@@ -67,6 +67,12 @@ def summary(document: Invoice | Receipt, state: str | None = None) -> dict[str, 
             if line.nature is not LineNature.NOTE
         ]
         party_label = "Người mua"
+        totals = document.totals
+        subtotals = [("Cộng tiền hàng, dịch vụ", money(totals.total_before_tax, document.currency))]
+        if totals.trade_discount_total:
+            subtotals.append(("Chiết khấu thương mại", money(totals.trade_discount_total, document.currency)))
+        if totals.total_tax is not None:
+            subtotals.append(("Tiền thuế GTGT", money(totals.total_tax, document.currency)))
     else:
         issuer, party, total = document.collector, document.payer, document.total
         lines = [
@@ -74,6 +80,7 @@ def summary(document: Invoice | Receipt, state: str | None = None) -> dict[str, 
             for fee in document.fees
         ]
         party_label = "Người nộp tiền"
+        subtotals = []
     return {
         "title": document.title,
         "issuer": issuer.name,
@@ -85,6 +92,7 @@ def summary(document: Invoice | Receipt, state: str | None = None) -> dict[str, 
         "party_label": party_label,
         "party": _party(party),
         "lines": lines,
+        "subtotals": subtotals,
         "total": money(total, document.currency),
         "state": STATES.get(state, state) if state else "",
     }

@@ -56,6 +56,19 @@ def test_document_page_shows_summary_and_valid_signature(public: FlaskClient, is
     assert "Thôn Chùa" not in text
 
 
+def test_invoice_page_shows_lines_tax_and_the_buyer_organisation(public: FlaskClient, issue: Issue) -> None:
+    """An invoice page lists its lines, the amount before tax, the VAT and the total; a company buyer is not masked."""
+    text = text_of(public.get(f"/tra-cuu/{issue('invoice')['lookup_code']}").data)
+    for expected in (
+        "Người mua CÔNG TY CỔ PHẦN XYZ",
+        "Giấy A4 10 500.000 ₫",
+        "Cộng tiền hàng, dịch vụ 500.000 ₫",
+        "Tiền thuế GTGT 50.000 ₫",
+        "Tổng tiền thanh toán 550.000 ₫",
+    ):
+        assert expected in text
+
+
 def test_form_accepts_the_code_as_typed(public: FlaskClient, issue: Issue) -> None:
     """The form's ?ma= takes the code in lower case, with spaces, without dashes, and shows the document."""
     code = issue()["lookup_code"]
