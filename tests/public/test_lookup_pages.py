@@ -238,3 +238,34 @@ def _file(data: bytes) -> Any:
     import io
 
     return io.BytesIO(data)
+
+
+def test_header_names_the_configured_agency_with_its_logo(
+    engine: Engine, world: dict[str, Any], clock: Callable[[], datetime], tmp_path: Path
+) -> None:
+    """PUBLIC_AGENCY_NAME and PUBLIC_AGENCY_LOGO put the agency's name and logo in every public page's header."""
+    from einvoice.web.runtime import dispose
+
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    app = make_public_app(
+        engine, clock, tmp_path / "data", PUBLIC_AGENCY_NAME="ỦY BAN NHÂN DÂN XÃ AN KHÁNH", PUBLIC_AGENCY_LOGO=str(logo)
+    )
+    try:
+        client = app.test_client()
+        page = client.get("/tra-cuu").data.decode()
+        assert '<span class="agency-name">ỦY BAN NHÂN DÂN XÃ AN KHÁNH</span>' in page
+        assert '<img src="/tra-cuu/logo"' in page
+        served = client.get("/tra-cuu/logo")
+        assert (served.status_code, served.mimetype, served.data) == (200, "image/png", logo.read_bytes())
+        served.close()
+    finally:
+        dispose(app)
+
+
+def test_header_names_the_only_issuer_by_default(public: FlaskClient) -> None:
+    """Without a configured name, the header names the one issuer the service issues for; no logo, no logo route."""
+    page = public.get("/tra-cuu").data.decode()
+    assert '<span class="agency-name">TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ AN KHÁNH</span>' in page
+    assert "<img" not in page
+    assert public.get("/tra-cuu/logo").status_code == 404
