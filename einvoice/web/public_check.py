@@ -5,7 +5,7 @@ is intact, conforming and signed by a confirmed signer; amber "Chưa xác thực
 signer cannot be confirmed; red otherwise, with the reasons in plain words and the technical detail folded away.
 A document that names one we issued is compared with it, whatever its signature says.
 
-Bounded, so that checking files never starves issuing: an upload over ``PUBLIC_UPLOAD_MAX_BYTES`` (default 1 MB;
+Bounded, so that checking files never starves issuing: an upload over ``PUBLIC_UPLOAD_MAX_BYTES`` (default 512 KB;
 real invoices are a few KB to a few hundred KB) is refused from its ``Content-Length`` before a byte of it is read,
 and a check runs only in a free slot of :mod:`einvoice.web.checkslots` (one per client address,
 ``PUBLIC_CHECK_CONCURRENCY`` per service); without one the answer comes at once, with ``Retry-After``.
@@ -21,7 +21,7 @@ from einvoice.web.public import bp
 from einvoice.web.public_view import signature_view, summary, verdict_view
 from einvoice.web.trust import check_as_configured
 
-DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_BYTES = 512 * 1024  # a 500-line invoice is about 250 KB (safe.py)
 #: Room for the multipart envelope around the file, when a request is judged by its length before it is read.
 _ENVELOPE = 16 * 1024
 _NO_SLOT = {
