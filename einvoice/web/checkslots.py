@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from flask import current_app
+from einvoice.web.runtime import settings_of
 
 FOLDER = "check-slots"
 _ADDRESS_FILES = 1024
@@ -65,5 +65,5 @@ class CheckSlots:
 
 def configured_slots() -> CheckSlots:
     """Return the slots of the current app: under its data folder, ``PUBLIC_CHECK_CONCURRENCY`` of them."""
-    config = current_app.config
-    return CheckSlots(Path(str(config["DATA_DIR"])) / FOLDER, int(config.get("PUBLIC_CHECK_CONCURRENCY", 1)))
+    settings = settings_of()
+    return CheckSlots(settings.data_dir / FOLDER, settings.public_check_concurrency)

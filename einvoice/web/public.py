@@ -21,30 +21,20 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Response, current_app, render_template, request
 
 from einvoice.domain.lookup import format_lookup_code, normalize_lookup_code
 from einvoice.render.context import Layout
 from einvoice.render.errors import RenderError
-from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, settings_from_config
+from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, render_settings
 from einvoice.render.signature import authority_code
-from einvoice.resources import templates_dir
 from einvoice.services.queries import StoredDocument, find_by_lookup_code
-from einvoice.web import agency, ratelimit
+from einvoice.web import public_check  # noqa: F401 -- registers the check page on ``bp``
+from einvoice.web.public_blueprint import bp as bp  # the app registers it from here
 from einvoice.web.public_view import signature_view, summary
-from einvoice.web.runtime import runtime
+from einvoice.web.runtime import runtime, settings_of
 from einvoice.web.trust import verify_as_configured
 from einvoice.xmldoc.parse import load_root, parse_document
-
-bp = Blueprint(
-    "public",
-    __name__,
-    template_folder=str(templates_dir()),
-    static_folder="static",
-    static_url_path="/static/tra-cuu",
-)
-ratelimit.init_blueprint(bp)
-agency.init_blueprint(bp)
 
 
 class PageCache:
@@ -120,9 +110,9 @@ _pages = PageCache()
 def document_page(code: str) -> str:
     """Show a document's summary, fees and amounts, and whether it is intact, checked on first view of these bytes."""
     canonical, stored = _found(code)
-    config = current_app.config
+    settings = settings_of()
     digest = hashlib.sha256(stored.xml).digest()
-    key = (digest, stored.sha256, stored.state, canonical, config.get("TRUST_DIR"), config["ENV"])
+    key = (digest, stored.sha256, stored.state, canonical, settings.trust_dir, settings.env)
     return _pages.get_or_make(key, lambda: _document_html(canonical, stored))
 
 
@@ -155,8 +145,8 @@ def document_pdf(code: str) -> Response | tuple[str, int]:
         pdf = render_document_pdf(
             stored.xml,
             layout=layout,
-            template_version=str(current_app.config.get("TEMPLATE_VERSION", TEMPLATE_VERSION)),
-            settings=settings_from_config(current_app.config),
+            template_version=settings_of().template_version or TEMPLATE_VERSION,
+            settings=render_settings(settings_of()),
         )
     except RenderError:
         current_app.logger.exception("PDF of %s could not be rendered", canonical)
@@ -168,6 +158,3 @@ def document_pdf(code: str) -> Response | tuple[str, int]:
 def _file(data: bytes, mimetype: str, filename: str, *, inline: bool) -> Response:
     disposition = "inline" if inline else "attachment"
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
-
-
-from einvoice.web import public_check  # noqa: E402,F401 -- registers the check page on ``bp``

@@ -5,23 +5,25 @@ is intact, conforming and signed by a confirmed signer; amber "Chưa xác thực
 signer cannot be confirmed; red otherwise, with the reasons in plain words and the technical detail folded away.
 A document that names one we issued is compared with it, whatever its signature says.
 
-Bounded, so that checking files never starves issuing: an upload over ``PUBLIC_UPLOAD_MAX_BYTES`` (default 512 KB;
-real invoices are a few KB to a few hundred KB) is refused from its ``Content-Length`` before a byte of it is read,
-and a check runs only in a free slot of :mod:`einvoice.web.checkslots` (one per client address,
-``PUBLIC_CHECK_CONCURRENCY`` per service); without one the answer comes at once, with ``Retry-After``.
+Bounded, so that checking files never starves issuing: an upload over ``PUBLIC_UPLOAD_MAX_BYTES`` (default 512 KiB,
+or ``MAX_UPLOAD_BYTES`` if lower; real invoices are a few KB to a few hundred KB) is refused from its
+``Content-Length`` before a byte of it is read, and a check runs only in a free slot of
+:mod:`einvoice.web.checkslots` (one per client address, ``PUBLIC_CHECK_CONCURRENCY`` per service); without one the
+answer comes at once, with ``Retry-After``.
 """
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from einvoice.settings import megabytes
 from einvoice.web.checkslots import NoSlot, configured_slots
-from einvoice.web.public import bp
+from einvoice.web.public_blueprint import bp
 from einvoice.web.public_view import signature_view, summary, verdict_view
+from einvoice.web.runtime import settings_of
 from einvoice.web.trust import check_as_configured
 
-DEFAULT_MAX_BYTES = 512 * 1024  # a 500-line invoice is about 250 KB (safe.py)
 #: Room for the multipart envelope around the file, when a request is judged by its length before it is read.
 _ENVELOPE = 16 * 1024
 _NO_SLOT = {
@@ -31,14 +33,12 @@ _NO_SLOT = {
 
 
 def _max_bytes() -> int:
-    return int(current_app.config.get("PUBLIC_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+    settings = settings_of()
+    return min(settings.max_upload_bytes, settings.public_upload_max_bytes)
 
 
 def _size() -> str:
-    """Return the limit as people read it: ``1 MB``, ``512 KB``."""
-    kilobytes = _max_bytes() / 1024
-    text = f"{kilobytes / 1024:g} MB" if kilobytes >= 1024 else f"{kilobytes:.0f} KB"
-    return text.replace(".", ",")
+    return f"{megabytes(_max_bytes())} MB"
 
 
 def _form(status: int, error: str | None = None, **result: object) -> Response:

@@ -18,9 +18,12 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
+
+from einvoice.web.runtime import settings_of
 
 FILE_NAME = "public-rate-limit.sqlite3"
 _EXTENSION = "einvoice.public.limiter"
@@ -102,11 +105,9 @@ def init_blueprint(bp: Blueprint) -> None:
 
 
 def _install(state: BlueprintSetupState) -> None:
-    config = state.app.config
+    settings = settings_of(cast(Flask, state.app))
     state.app.extensions[_EXTENSION] = RateLimiter(
-        Path(str(config["DATA_DIR"])) / FILE_NAME,
-        float(config.get("PUBLIC_RATE_PER_MINUTE", 30)),
-        int(config.get("PUBLIC_RATE_BURST", 20)),
+        settings.data_dir / FILE_NAME, settings.public_rate_per_minute, settings.public_rate_burst
     )
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from flask import current_app
-
 from einvoice.services.checking import Check, check_document
-from einvoice.web.runtime import runtime
+from einvoice.web.runtime import runtime, settings_of
 from einvoice.xmldoc.certinfo import TrustStore
 from einvoice.xmldoc.verify import VerificationReport, verify_document
 
@@ -20,17 +18,17 @@ def _trust_store(folder: str) -> TrustStore | None:
 
 
 def configured_trust() -> TrustStore | None:
-    """Return the trust store of ``EINVOICE_TRUST_DIR``, or ``None`` when none is configured."""
-    folder = current_app.config.get("TRUST_DIR")
-    return _trust_store(str(folder)) if folder else None
+    """Return the trust store of the ``TRUST_DIR`` setting, or ``None`` when none is configured."""
+    folder = settings_of().trust_dir
+    return _trust_store(str(folder)) if folder is not None else None
 
 
 def verify_as_configured(xml: bytes) -> VerificationReport:
     """Verify every signature of ``xml`` against the configured trust; development CAs count only in development."""
-    return verify_document(xml, trust=configured_trust(), allow_development=current_app.config["ENV"] != "production")
+    return verify_document(xml, trust=configured_trust(), allow_development=settings_of().env != "production")
 
 
 def check_as_configured(xml: bytes) -> Check:
     """Check an uploaded document against the configured trust and what this service issued."""
-    production = current_app.config["ENV"] == "production"
+    production = settings_of().env == "production"
     return check_document(runtime().engine, xml, trust=configured_trust(), production=production)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from einvoice.domain.errors import UnsafeInputError
 from einvoice.xmldoc import dsig, formats
-from einvoice.xmldoc.safe import UnsafeXMLError, parse_untrusted
+from einvoice.xmldoc.safe import parse_untrusted
 
 #: Where each kind of document keeps its identity, relative to its data element (DLHDon / DLBLai).
 _IDENTITY = {
@@ -74,7 +75,7 @@ def _parse(xml: bytes) -> etree._Element | None:
     """Return the document element of ``xml`` as a root of its own (paths then start at HDon/BLai), or None."""
     try:
         document = document_element(parse_untrusted(xml))
-    except UnsafeXMLError:
+    except UnsafeInputError:
         return None
     return copy.deepcopy(document) if document is not None else None
 
