@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from einvoice.domain import payments
 from einvoice.domain.documents import Invoice, Receipt
 from einvoice.domain.lookup import format_lookup_code
 from einvoice.render.qr import DEFAULT_PUBLIC_BASE_URL, lookup_page_url, lookup_url, qr_data_uri
@@ -27,15 +28,6 @@ TEMPLATES: dict[tuple[str, Layout], str] = {
 }
 #: The stylesheet every layout's own stylesheet builds on.
 BASE_STYLESHEET = "print/_base.css"
-
-PAYMENT_METHODS = {
-    "TM": "Tiền mặt",
-    "CK": "Chuyển khoản",
-    "TM/CK": "Tiền mặt/Chuyển khoản",
-    "TTD": "Thẻ tín dụng",
-    "DCCN": "Đối trừ công nợ",
-    "KHAC": "Khác",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +94,7 @@ def print_context(
         "kind": kind_of(document),
         "issuer": document.seller if isinstance(document, Invoice) else document.collector,
         "party": document.buyer if isinstance(document, Invoice) else document.payer,
-        "payment_method": PAYMENT_METHODS.get(document.payment_method, document.payment_method),
+        "payment_method": payments.words(document.payment_method),
         "signature": issuer_signature(signatures),
         "signatures": signatures,
         "authority_code": authority_code,

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from einvoice.domain import payments
 from einvoice.domain.documents import InvoiceLine, LineNature
 from einvoice.domain.parties import Buyer, is_budget_unit_code, is_citizen_id, is_tax_code
 from einvoice.domain.rates import UnknownRateError, VatRate
@@ -110,7 +111,12 @@ class FeeLineSchema(Schema):
 
 
 def _payment(default: str) -> fields.String:
-    return Text(max_length=50, load_default=default, validators=[validate.Length(min=1)])
+    """A payment method from the fixed list (choice 18): free text is refused."""
+    return fields.String(
+        load_default=default,
+        validate=validate.OneOf(payments.CODES),
+        metadata={"description": "; ".join(f"{code}: {words}" for code, words in payments.METHODS.items())},
+    )
 
 
 class ReceiptIn(Schema):
