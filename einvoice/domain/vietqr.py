@@ -19,6 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from einvoice.domain.qrdata import crc16_ccitt_false, tlv, with_crc
+
 NAPAS_GUID = "A000000727"
 TO_ACCOUNT = "QRIBFTTA"
 TO_CARD = "QRIBFTTC"
@@ -53,23 +55,11 @@ class Transfer:
     service: str = TO_ACCOUNT
 
 
-def crc16_ccitt_false(data: bytes) -> int:
-    """Return CRC-16/CCITT-FALSE of ``data``: polynomial 0x1021, initial 0xFFFF, no reflection, no final XOR."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
-
-
 def _field(tag: str, value: str | None) -> str:
-    if not value:
-        return ""
-    if len(value) > 99:
-        raise VietQRError(f"field {tag} is {len(value)} characters long; at most 99 fit")
-    return f"{tag}{len(value):02d}{value}"
+    try:
+        return tlv(tag, value or "")
+    except ValueError as error:
+        raise VietQRError(str(error)) from error
 
 
 def _amount(amount: Decimal) -> str:
@@ -109,9 +99,8 @@ def encode(transfer: Transfer) -> str:
         + _field("54", None if transfer.amount is None else _amount(transfer.amount))
         + _field("58", COUNTRY_VN)
         + _field("62", additional)
-        + "6304"
     )
-    return f"{body}{crc16_ccitt_false(body.encode('ascii')):04X}"
+    return with_crc(body)
 
 
 def crc_is_valid(payload: str) -> bool:

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from einvoice.domain.qrdata import crc16_ccitt_false
 from einvoice.domain.vietqr import (
     Transfer,
     VietQRError,
     ascii_reference,
-    crc16_ccitt_false,
     crc_is_valid,
     encode,
     payment_reference,
