@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from counter.page_roles import PAGES
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -65,11 +66,12 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
 
 
 def _routes(app: Flask) -> list[tuple[str, str]]:
+    """Return the routes of the API and the public pages (the staff pages' table is ``counter.page_roles``)."""
     return sorted(
         (rule.rule, method)
         for rule in app.url_map.iter_rules()
         for method in rule.methods or ()
-        if method not in ("HEAD", "OPTIONS")
+        if method not in ("HEAD", "OPTIONS") and (rule.rule, method) not in PAGES
     )
 
 
