@@ -18,5 +18,5 @@ einvoice_ensure_venv ""
 # Printed QR codes and lookup links point at this service unless a public address is configured.
 export EINVOICE_PUBLIC_BASE_URL="${EINVOICE_PUBLIC_BASE_URL:-http://127.0.0.1:${EINVOICE_PORT:-8000}}"
 # gunicorn: ${EINVOICE_WORKERS:-2} worker processes; each opens its own database connections on first use.
-exec .venv/bin/gunicorn --bind "127.0.0.1:${EINVOICE_PORT:-8000}" --workers "${EINVOICE_WORKERS:-2}" \
-    --graceful-timeout 20 wsgi:app
+exec .venv/bin/gunicorn -c python:einvoice.web.gunicorn_conf --bind "127.0.0.1:${EINVOICE_PORT:-8000}" --workers "${EINVOICE_WORKERS:-2}" \
+    wsgi:app

@@ -8,25 +8,31 @@ from pathlib import Path
 
 import click
 
+from einvoice.security_events import security_event
 from einvoice.services import idempotency
 from einvoice.services.audit import verify_audit
 from einvoice.storage.engine import configured_url, make_engine, migrate
 
-_URL_HELP = "database URL (default: $EINVOICE_DATABASE_URL, else the SQLite file under $EINVOICE_DATA_DIR)"
+URL_HELP = "database URL (default: $EINVOICE_DATABASE_URL, else the SQLite file under $EINVOICE_DATA_DIR)"
 
 
-def resolve_url(database_url: str | None) -> str:
-    """Return the database the command works on, configured as the service configures it."""
+def resolve_data_dir() -> Path:
+    """Return the data folder the command works on, configured as the service configures it."""
     data_dir = os.environ.get("EINVOICE_DATA_DIR")
     if data_dir is None:
         from einvoice.web.app import default_data_dir  # lazy: the web layer imports this CLI
 
-        return configured_url(database_url, default_data_dir())
-    return configured_url(database_url, Path(data_dir))
+        return default_data_dir()
+    return Path(data_dir)
+
+
+def resolve_url(database_url: str | None) -> str:
+    """Return the database the command works on, configured as the service configures it."""
+    return configured_url(database_url, resolve_data_dir())
 
 
 @click.command("migrate")
-@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=_URL_HELP)
+@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=URL_HELP)
 def migrate_command(database_url: str | None) -> None:
     """Create the database or bring its schema up to date."""
     url = resolve_url(database_url)
@@ -41,7 +47,7 @@ def migrate_command(database_url: str | None) -> None:
 
 
 @click.command("audit-verify")
-@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=_URL_HELP)
+@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=URL_HELP)
 def audit_verify_command(database_url: str | None) -> None:
     """Recompute the audit chains and document hashes; exit 1 listing every sign of tampering."""
     engine = make_engine(resolve_url(database_url))
@@ -51,13 +57,14 @@ def audit_verify_command(database_url: str | None) -> None:
         engine.dispose()
     for finding in findings:
         click.echo(str(finding), err=True)
+        security_event("integrity_failure", finding=str(finding))
     if findings:
         raise click.exceptions.Exit(1)
     click.echo("audit log intact: every chain and document hash verified")
 
 
 @click.command("purge-idempotency-keys")
-@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=_URL_HELP)
+@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=URL_HELP)
 @click.option("--older-than-days", type=click.IntRange(min=1), default=90, show_default=True)
 def purge_idempotency_command(database_url: str | None, older_than_days: int) -> None:
     """Forget answered Idempotency-Keys older than N days (after that a retry with the key issues again)."""

@@ -21,6 +21,7 @@ from flask import Flask
 from flask.wrappers import Response
 
 import einvoice
+from einvoice import security_events
 from einvoice.cli import main as cli_main
 from einvoice.web import auth, counter, errors, public
 from einvoice.web import logging as request_logging
@@ -75,6 +76,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.instance_path = str(data_dir)
 
     request_logging.init_app(app)
+    security_events.init_app(app)
     auth.init_app(app)
     from einvoice.web import api, startup
 

@@ -2,8 +2,9 @@
 
 ``{"status": 422, "code": "invalid_document", "message": "…", "problems": [{"code", "path", "message_vi",
 "message_en"}, …]}``. Service errors map as their docstring says (404/403/409/422); invalid documents → 422 with
-every problem; request bodies that fail their schema → 422 with one problem per field; malformed JSON → 400; an
-signer that cannot sign (certificate expired, token gone) → 503; an
+every problem; request bodies that fail their schema → 422 with one problem per field; malformed JSON → 400; a
+signer that cannot sign (certificate expired, token gone) → 503; a database that cannot be reached → 503 with
+``Retry-After``; an
 unexpected exception → 500 with the request id (and the traceback in the log, never in the answer).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from flask import Flask, g, jsonify
 from flask.wrappers import Response
 from marshmallow import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from einvoice.domain.errors import InvalidDocumentError, Problem
@@ -31,6 +33,9 @@ from einvoice.web.logging import security_event
 from einvoice.web.runtime import RefusedToStart
 
 log = logging.getLogger("einvoice.web")
+
+#: What a 503 for an unreachable database tells clients to wait before retrying.
+DATABASE_RETRY_AFTER_SECONDS = 2
 
 _VIETNAMESE = {
     "Missing data for required field.": ("missing", "Thiếu trường bắt buộc"),
@@ -121,6 +126,16 @@ def init_app(app: Flask) -> None:
     def _signing(error: SigningError) -> Response:
         log.error("signing failed: %s", error, extra={"request_id": g.get("request_id")})
         return error_response(503, "signing_unavailable", f"the document could not be signed: {error}")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error: OperationalError | InterfaceError) -> Response:
+        # A database that is down or restarting (PostgreSQL) or locked past the busy timeout (SQLite): nothing was
+        # committed, the client may retry (with the same Idempotency-Key) once the pool has reconnected.
+        log.error("database unavailable: %s", error.orig, extra={"request_id": g.get("request_id")})
+        response = error_response(503, "database_unavailable", "the database is unavailable; retry shortly")
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(ValidationError)
     def _validation(error: ValidationError) -> Response:

@@ -1,9 +1,9 @@
 """Structured logs: one JSON line per request, and one per security event, through the ``logging`` module.
 
 Request lines (logger ``einvoice.request``) carry method, path, status, duration in milliseconds, user and request
-id; security events (logger ``einvoice.security``: failed login, bad token, forbidden access) carry the event name
-and the same context. The request id is the client's ``X-Request-Id`` when it is short and plain, else a fresh one,
-and is echoed in the response.
+id; security events (logger ``einvoice.security``) have their own table and ECS shape in
+:mod:`einvoice.security_events`. The request id is the client's ``X-Request-Id`` when it is short and plain, else a
+fresh one, and is echoed in the response.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from typing import Any
 from flask import Flask, g, request
 from flask.wrappers import Response
 
+from einvoice import security_events as events
+
 request_log = logging.getLogger("einvoice.request")
-security_log = logging.getLogger("einvoice.security")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -79,8 +80,8 @@ def context() -> dict[str, Any]:
 
 
 def security_event(event: str, **fields: Any) -> None:
-    """Log a security event (failed login, forbidden access …) with the request's context."""
-    security_log.warning(event, extra={"event": event, **context(), **fields})
+    """Log a security event; see :mod:`einvoice.security_events` for the events and their JSON shape."""
+    events.security_event(event, **fields)
 
 
 def init_app(app: Flask) -> None:

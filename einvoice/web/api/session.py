@@ -64,6 +64,7 @@ class Session(MethodView):
         session["user_id"] = actor.user_id
 
         g.actor = actor
+        security_event("login_succeeded")
         return _me()
 
     @blp.response(200, WhoAmI)

@@ -1,0 +1,38 @@
+"""gunicorn settings of the service (``gunicorn -c python:einvoice.web.gunicorn_conf wsgi:app``).
+
+Workers die with their master. gunicorn's workers notice a dead master only when they next wake up (up to the worker
+timeout), and until then they keep the listening socket: after a SIGKILL of the master, a restart failed for ~60 s
+with "Connection in use". Each worker therefore asks Linux to send it SIGTERM when its parent dies
+(``PR_SET_PDEATHSIG``); SIGTERM is gunicorn's graceful stop, so a request being served (an issuing transaction) still
+finishes within the graceful timeout before the worker exits and the port is free.
+
+Everything else comes from the command line of ``scripts/serve.sh`` or of the process manager (see README, "Running
+in production").
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+
+graceful_timeout = 20
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """In the new worker: exit (gracefully) as soon as the master is gone."""
+    die_with_parent(server.pid)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Have the kernel send this process SIGTERM when its parent dies; stop now if it is already gone."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent_pid:  # the master died between fork and prctl: the signal will never come
+        os.kill(os.getpid(), signal.SIGTERM)
