@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from einvoice.domain.errors import InvalidDocumentError, Problem
@@ -42,6 +42,8 @@ def login() -> Response | str | tuple[str, int]:
         if actor is not None:
             session.clear()
             session["user_id"] = actor.user_id
+            g.actor = actor
+            security_event("login_succeeded")
             target = request.args.get("next", "")
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for(HOME.get(actor.role, "counter.root"))
