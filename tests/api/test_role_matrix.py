@@ -62,6 +62,10 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/users/<id:user_id>", "PATCH"): (A,),
     ("/api/v1/users/<id:user_id>/tokens", "POST"): (A,),
     ("/api/v1/tokens/<id:token_id>", "DELETE"): (A,),
+    ("/api/v1/fee-requests", "POST"): (C, A),
+    ("/api/v1/fee-requests", "GET"): SIGNED_IN,
+    ("/api/v1/fee-requests/<id:request_id>", "GET"): SIGNED_IN,
+    ("/api/v1/fee-requests/<id:request_id>/cancel", "POST"): (C, A),
 }
 
 
