@@ -19,6 +19,8 @@ SIGNED_IN = (C, F, A)
 TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/healthz", "GET"): PUBLIC,
     ("/api/v1/openapi.json", "GET"): PUBLIC,
+    ("/api/v1/docs", "GET"): PUBLIC,
+    ("/api/v1/docs/<path:filename>", "GET"): PUBLIC,
     # The public lookup pages (tra cứu): anyone holding a lookup code, by design.
     ("/tra-cuu", "GET"): PUBLIC,
     ("/tra-cuu/<code>", "GET"): PUBLIC,

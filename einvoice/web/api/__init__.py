@@ -11,7 +11,6 @@ from typing import Any
 
 import flask
 from flask import Flask
-from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -59,7 +58,7 @@ IDEMPOTENCY_HEADER = {
 }
 
 
-def init_app(app: Flask) -> Api:
+def init_app(app: Flask) -> Any:
     """Register the API and its OpenAPI document on ``app``."""
     app.config.setdefault("API_TITLE", "einvoice")
     app.config.setdefault("API_VERSION", "v1")
@@ -78,11 +77,15 @@ def init_app(app: Flask) -> Api:
             "security": [{"bearer": []}, {"session": []}],
         },
     )
+    from einvoice.web.api.openapi_doc import EinvoiceApi, docs, document_errors
+
     app.url_map.converters["id"] = IdConverter
-    api = Api(app)
+    api = EinvoiceApi(app)
     api.register_converter(IdConverter, _id_schema)
     from einvoice.web.api import admin, documents, drafts, fee_requests, session, verify
 
     for module in (session, documents, drafts, verify, admin, fee_requests):
         api.register_blueprint(module.blp)
+    document_errors(api)
+    app.register_blueprint(docs)
     return api
