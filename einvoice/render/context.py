@@ -7,6 +7,7 @@ Numbers are written the Vietnamese way: ``.`` groups thousands, ``,`` marks deci
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -107,7 +108,16 @@ def print_context(
     }
 
 
+_PLACE = re.compile(r"\b((?:XÃ|PHƯỜNG|THỊ TRẤN|ĐẶC KHU|Xã|Phường|Thị trấn|Đặc khu) \S+(?: \S+){0,2})$")
+
+
+def keep_place(name: str) -> str:
+    """Return ``name`` with its trailing place name unbreakable ("… XÃ AN KHÁNH" never wraps as "XÃ AN / KHÁNH")."""
+    return _PLACE.sub(lambda found: found.group(1).replace(" ", "\u00a0"), name)
+
+
 FILTERS = {
+    "keep_place": keep_place,
     "number": format_number,
     "date": format_date,
     "datetime": format_datetime,
