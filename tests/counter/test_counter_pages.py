@@ -135,3 +135,12 @@ def test_cash_and_transfer_split_and_shift_close_with_a_difference(
     for figure in ("4.500", "5.000", "-500"):
         assert figure in report
     assert cashier.get("/quay/ca").get_data(as_text=True).count("Quầy chưa có ca đang mở") == 1
+
+
+def test_recently_used_fees_are_listed_first(cashier: FlaskClient) -> None:
+    """After a receipt for LP-KS, the counter lists LP-KS before LP-CT (which sorts first by code)."""
+    first = cashier.get("/quay").get_data(as_text=True)
+    assert first.index('id="sl-LP-CT"') < first.index('id="sl-LP-KS"')
+    issue(cashier, {"LP-KS": "1"}, payer_name="Lê Thị Hoa")
+    after = cashier.get("/quay").get_data(as_text=True)
+    assert after.index('id="sl-LP-KS"') < after.index('id="sl-LP-CT"')

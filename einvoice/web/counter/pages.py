@@ -29,6 +29,8 @@ from einvoice.web.counter.forms import ActionForm, LoginForm, ReceiptForm
 from einvoice.web.logging import security_event
 from einvoice.web.runtime import runtime
 
+#: How many of the cashier's recently used fees the counter lists first.
+RECENT_FEES = 8
 #: Field of the form each problem path of the issuing service belongs to.
 _FIELD_OF = {"payer.name": "payer_name", "dossier_code": "dossier_code", "cash_part": "cash_part", "payment": "method"}
 
@@ -87,6 +89,8 @@ def _counter_page(form: ReceiptForm, problems: list[Problem], status: int = 200)
         form.payer_address.data = fee_request["payer_address"]
         form.dossier_code.data = fee_request["dossier_code"]
         form.fee_request_id.data = str(fee_request["id"])
+    recent = [code for code in session.get("recent_fees", []) if isinstance(code, str)]
+    catalogue.sort(key=lambda fee: (recent.index(fee["code"]) if fee["code"] in recent else len(recent), fee["code"]))
     shown = [fee for fee in catalogue if not wanted or wanted in fee["search"] or fee["code"] in quantities]
     shift = shifts.current_shift(runtime().engine, actor.counter_id or 0)
     tally = shifts.summary(runtime().engine, shift["id"], actor) if shift is not None else None
@@ -177,6 +181,8 @@ def issue() -> Response | tuple[str, int]:
     except (ConflictError, ForbiddenError, NotFoundError) as error:
         message = "Không lập được biên lai: " + str(error)
         return _counter_page(form, [Problem("conflict", "tim", message, str(error))], 409)
+    used = [fee.code for fee in chosen]
+    session["recent_fees"] = (used + [c for c in session.get("recent_fees", []) if c not in used])[:RECENT_FEES]
     return redirect(url_for("counter.done", document_id=document_id))
 
 
