@@ -37,6 +37,7 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/documents", "GET"): SIGNED_IN,
     ("/api/v1/documents/<id:document_id>", "GET"): SIGNED_IN,
     ("/api/v1/documents/<id:document_id>/xml", "GET"): SIGNED_IN,
+    ("/api/v1/documents/<id:document_id>/pdf", "GET"): SIGNED_IN,
     ("/api/v1/idempotency-keys/<string:key>", "GET"): SIGNED_IN,
     ("/api/v1/drafts", "POST"): (C,),
     ("/api/v1/drafts/<id:draft_id>", "GET"): (C,),

@@ -144,3 +144,21 @@ def test_recently_used_fees_are_listed_first(cashier: FlaskClient) -> None:
     issue(cashier, {"LP-KS": "1"}, payer_name="Lê Thị Hoa")
     after = cashier.get("/quay").get_data(as_text=True)
     assert after.index('id="sl-LP-KS"') < after.index('id="sl-LP-CT"')
+
+
+def test_the_api_issue_answer_links_the_printable_pdf(
+    counter_app: Flask, world: dict[str, Any], auth: Any, tmp_path: Path
+) -> None:
+    """The issue response names pdf_url; with the caller's token it is the receipt (roll on request, copy marked)."""
+    client = counter_app.test_client()
+    body = {"series_id": world["receipts"]["id"], "payer": {"name": "Trần Thị Bích"}, "fees": [{"code": "LP-KS"}]}
+    issued = client.post("/api/v1/receipts", json=body, headers=auth("cashier", "pdf-link")).get_json()
+    assert issued["pdf_url"] == f"/api/v1/documents/{issued['id']}/pdf"
+    assert client.get(issued["pdf_url"]).status_code == 401
+    pdf = client.get(issued["pdf_url"] + "?layout=roll80&copy=true", headers=auth("finance"))
+    assert pdf.mimetype == "application/pdf"
+    text = pdf_text(pdf.data, tmp_path)
+    assert "Trần Thị Bích" in text
+    assert "BẢN SAO" in text
+    bad = client.get(issued["pdf_url"] + "?layout=a3", headers=auth("finance"))
+    assert bad.status_code == 422

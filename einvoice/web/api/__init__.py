@@ -82,9 +82,9 @@ def init_app(app: Flask) -> Any:
     app.url_map.converters["id"] = IdConverter
     api = EinvoiceApi(app)
     api.register_converter(IdConverter, _id_schema)
-    from einvoice.web.api import admin, documents, drafts, fee_requests, session, verify
+    from einvoice.web.api import admin, documents, drafts, fee_requests, printing, session, verify
 
-    for module in (session, documents, drafts, verify, admin, fee_requests):
+    for module in (session, documents, drafts, verify, admin, fee_requests, printing):
         api.register_blueprint(module.blp)
     document_errors(api)
     app.register_blueprint(docs)

@@ -12,9 +12,7 @@ from einvoice.domain.errors import InvalidDocumentError, Problem
 from einvoice.domain.lookup import format_lookup_code
 from einvoice.domain.parties import Buyer, is_citizen_id
 from einvoice.domain.vietqr import Transfer, VietQRError, encode
-from einvoice.render.context import Layout, format_number
-from einvoice.render.errors import RenderError
-from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, settings_from_config
+from einvoice.render.context import format_number
 from einvoice.render.qr import qr_png
 from einvoice.services import fee_requests, shifts
 from einvoice.services.accounts import authenticate
@@ -27,6 +25,7 @@ from einvoice.services.search import search_key
 from einvoice.web.counter import HOME, bp, page_actor, staff
 from einvoice.web.counter.forms import ActionForm, LoginForm, ReceiptForm
 from einvoice.web.logging import security_event
+from einvoice.web.printing import document_pdf
 from einvoice.web.runtime import runtime
 
 #: How many of the cashier's recently used fees the counter lists first.
@@ -218,24 +217,6 @@ def done(document_id: int) -> str:
     )
 
 
-def counter_layout(counter_id: int | None) -> Layout:
-    """Return the paper the counter prints on: ``COUNTER_LAYOUTS[str(id)]``, else ``COUNTER_PRINT_LAYOUT`` (A5)."""
-    config = current_app.config
-    chosen = dict(config.get("COUNTER_LAYOUTS") or {}).get(str(counter_id), config.get("COUNTER_PRINT_LAYOUT", "a5"))
-    return "roll80" if chosen == "roll80" else "a5"
-
-
-def inline_pdf(pdf: bytes, filename: str) -> Response:
-    """Answer a PDF to show inside our own pages (framing allowed from the same origin only)."""
-    headers = {
-        "Content-Disposition": f'inline; filename="{filename}"',
-        "Content-Security-Policy": "default-src 'self'; frame-ancestors 'self'",
-        "X-Frame-Options": "SAMEORIGIN",
-        "Cache-Control": "private, no-store",
-    }
-    return Response(pdf, mimetype="application/pdf", headers=headers)
-
-
 @bp.get("/quay/bien-lai/<int:document_id>/pdf")
 @staff("cashier", "finance", "admin")
 def receipt_pdf(document_id: int) -> Response:
@@ -245,21 +226,7 @@ def receipt_pdf(document_id: int) -> Response:
     engine = runtime().engine
     document = get_document(engine, document_id, actor)
     xml = get_document_xml(engine, document_id, actor)
-    copy = request.args.get("ban-sao") == "1"
-    layout: Layout = counter_layout(document["counter_id"]) if document["kind"] == "receipt" else "a4"
-    try:
-        pdf = render_document_pdf(
-            xml,
-            layout=layout,
-            copy=copy,
-            template_version=str(current_app.config.get("TEMPLATE_VERSION", TEMPLATE_VERSION)),
-            settings=settings_from_config(current_app.config),
-        )
-    except RenderError:
-        current_app.logger.exception("PDF of document %s could not be rendered", document_id)
-        abort(503)
-    name = f"{document['template']}-{document['series']}-{document['number']}{'-ban-sao' if copy else ''}.pdf"
-    return inline_pdf(pdf, name)
+    return document_pdf(document, xml, copy=request.args.get("ban-sao") == "1")
 
 
 @bp.get("/quay/bien-lai/<int:document_id>/vietqr.png")

@@ -15,7 +15,7 @@ from einvoice.services.errors import NotFoundError
 from einvoice.services.issuing import VN_TIME
 from einvoice.web.counter import bp, page_actor, staff
 from einvoice.web.counter.forms import CloseShiftForm
-from einvoice.web.counter.pages import inline_pdf
+from einvoice.web.printing import inline_pdf
 from einvoice.web.runtime import runtime
 
 
