@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from public.lookup_support import make_public_app
 from sqlalchemy import Engine
+from werkzeug.serving import make_server
 
 PASSWORDS = {"cashier": "mật-khẩu-thu-ngân", "finance": "kt-pass-1", "admin": "admin-pass-1"}
 VIETQR = {"VIETQR_BANK_BIN": "970415", "VIETQR_ACCOUNT": "113000012345"}
@@ -84,3 +86,16 @@ def zbar_png(png: bytes, folder: Path) -> str:
     scaled.save(path)
     read = subprocess.run(["zbarimg", "--raw", "-q", str(path)], capture_output=True, text=True, check=True)
     return read.stdout.strip()
+
+
+@pytest.fixture
+def live_url(counter_app: Flask) -> Iterator[str]:
+    """Serve the counter app on 127.0.0.1 and a free port in a thread; return its base URL."""
+    server = make_server("127.0.0.1", 0, counter_app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)

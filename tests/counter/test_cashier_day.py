@@ -5,18 +5,14 @@ Screenshots go to test-artifacts/; axe-core must find no serious or critical vio
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from counter.conftest import PASSWORDS, VIETQR, zbar_png
-from flask import Flask
 from public.lookup_support import PUBLIC_BASE_URL
 from render.pdftools import pdf_qr, pdf_text
-from werkzeug.serving import make_server
 
 from einvoice.domain.vietqr import Transfer, encode
 
@@ -25,19 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "counter"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "tablet": {"width": 820, "height": 1180}}
-
-
-@pytest.fixture
-def live_url(counter_app: Flask) -> Iterator[str]:
-    """Serve the counter app on 127.0.0.1 and a free port in a thread; return its base URL."""
-    server = make_server("127.0.0.1", 0, counter_app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
 
 
 class Day:
