@@ -1,15 +1,16 @@
 """Where the shipped resources (XSD schemas, Jinja templates) live.
 
 One place decides it: in a wheel they are packaged under ``einvoice/_data``; in a source checkout they are the
-top-level ``schemas/`` and ``templates/`` folders. ``EINVOICE_RESOURCE_DIR`` overrides both. Nothing here looks at the
-current working directory.
+top-level ``schemas/`` and ``templates/`` folders. The setting ``RESOURCE_DIR`` (``EINVOICE_RESOURCE_DIR``)
+overrides both. Nothing here looks at the current working directory.
 """
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
+
+from einvoice.settings import load_settings
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -17,8 +18,8 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 @cache
 def resource_root() -> Path:
     """Return the folder that holds ``schemas/`` and ``templates/``."""
-    override = os.environ.get("EINVOICE_RESOURCE_DIR")
-    if override:
+    override = load_settings().resource_dir
+    if override is not None:
         return Path(override).resolve()
     packaged = _PACKAGE_DIR / "_data"
     if (packaged / "schemas").is_dir():

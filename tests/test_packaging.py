@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -111,3 +112,23 @@ def test_this_checkout_resolves_to_the_repository_root(monkeypatch: pytest.Monke
         assert resources.schemas_dir() == ROOT / "schemas"
     finally:
         resources.resource_root.cache_clear()
+
+
+#: Absolute paths of one machine: a document that cites them is wrong on every other checkout.
+_MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|home|Users|root)/\w")
+
+
+def test_shipped_text_cites_no_absolute_path_of_one_machine() -> None:
+    """Schemas, templates, docs, the READMEs and the code cite the spec as ../shared/…, never /work/shared/…."""
+    folders = ("einvoice", "schemas", "templates", "docs", "bench", "scripts")
+    files = [ROOT / "README.md", *(path for folder in folders for path in (ROOT / folder).rglob("*") if path.is_file())]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in files
+        if path.suffix in {".py", ".md", ".xsd", ".html", ".css", ".sh", ".toml", ".txt", ".j2"}
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if _MACHINE_PATH.search(line)
+    ]
+    assert offenders == []
+    assert _MACHINE_PATH.search("from /work/shared/spec/README.md")
+    assert not _MACHINE_PATH.search("from ../shared/spec/README.md")

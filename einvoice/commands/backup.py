@@ -19,7 +19,7 @@ these series, recover them (README, "Backups"): re-import their signed XML, or r
 
 @click.command("backup")
 @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=URL_HELP)
+@click.option("--database-url", help=URL_HELP)
 def backup_command(destination: Path, database_url: str | None) -> None:
     """Write a consistent backup of the database and the data folder to DESTINATION (a new .tar file)."""
     try:

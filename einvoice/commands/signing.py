@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from einvoice.domain.errors import Problem
+from einvoice.domain.errors import Problem, UnsafeInputError
+from einvoice.settings import load_settings
 from einvoice.signing.base import SigningError
 from einvoice.signing.devca import dev_credentials, ensure_dev_credentials
 from einvoice.signing.pkcs12 import DEFAULT_PASSWORD_ENV, Pkcs12Signer
@@ -22,11 +23,16 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("dev-ca")
-@click.option("--data-dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Data directory.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory (default: the DATA_DIR setting, as the service uses it).",
+)
 @click.option("--tax-code", required=True, help="Issuer tax code (MST) to put in UID=MST:.")
 @click.option("--name", required=True, help="Issuer name (the certificate's CN).")
-def dev_ca_command(data_dir: Path, tax_code: str, name: str) -> None:
+def dev_ca_command(data_dir: Path | None, tax_code: str, name: str) -> None:
     """Create (once) a development root CA and an issuer certificate; never use them in production."""
+    data_dir = data_dir or load_settings().data_dir
     try:
         p12 = ensure_dev_credentials(data_dir, tax_code, name)
     except ValueError as exc:
@@ -50,6 +56,8 @@ def sign_command(path: Path, p12: Path, password_file: Path | None, tax_code: st
         signed = sign_document(path.read_bytes(), signer, signing_time=datetime.now(UTC), expected_tax_code=tax_code)
     except SigningError as exc:
         raise click.ClickException(f"{exc.code}: {exc}") from exc
+    except UnsafeInputError as exc:
+        raise click.ClickException(f"{exc.problem.code}: {exc.problem.message_en}") from exc
     target = output or path.with_name(f"{path.stem}.signed.xml")
     target.write_bytes(signed)
     click.echo(f"signed: {target}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,28 +10,25 @@ import click
 from einvoice.security_events import security_event
 from einvoice.services import idempotency
 from einvoice.services.audit import verify_audit
+from einvoice.settings import load_settings
 from einvoice.storage.engine import configured_url, make_engine, migrate
 
 URL_HELP = "database URL (default: $EINVOICE_DATABASE_URL, else the SQLite file under $EINVOICE_DATA_DIR)"
 
 
 def resolve_data_dir() -> Path:
-    """Return the data folder the command works on, configured as the service configures it."""
-    data_dir = os.environ.get("EINVOICE_DATA_DIR")
-    if data_dir is None:
-        from einvoice.web.app import default_data_dir  # lazy: the web layer imports this CLI
-
-        return default_data_dir()
-    return Path(data_dir)
+    """Return the data folder the command works on: the DATA_DIR setting, as the service reads it."""
+    return load_settings().data_dir
 
 
 def resolve_url(database_url: str | None) -> str:
-    """Return the database the command works on, configured as the service configures it."""
-    return configured_url(database_url, resolve_data_dir())
+    """Return the database the command works on: ``--database-url``, else the one the service is configured with."""
+    settings = load_settings()
+    return configured_url(database_url or settings.database_url, settings.data_dir)
 
 
 @click.command("migrate")
-@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=URL_HELP)
+@click.option("--database-url", help=URL_HELP)
 def migrate_command(database_url: str | None) -> None:
     """Create the database or bring its schema up to date."""
     url = resolve_url(database_url)
@@ -47,7 +43,7 @@ def migrate_command(database_url: str | None) -> None:
 
 
 @click.command("audit-verify")
-@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=URL_HELP)
+@click.option("--database-url", help=URL_HELP)
 def audit_verify_command(database_url: str | None) -> None:
     """Recompute the audit chains and document hashes; exit 1 listing every sign of tampering."""
     engine = make_engine(resolve_url(database_url))
@@ -64,7 +60,7 @@ def audit_verify_command(database_url: str | None) -> None:
 
 
 @click.command("purge-idempotency-keys")
-@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=URL_HELP)
+@click.option("--database-url", help=URL_HELP)
 @click.option("--older-than-days", type=click.IntRange(min=1), default=90, show_default=True)
 def purge_idempotency_command(database_url: str | None, older_than_days: int) -> None:
     """Forget answered Idempotency-Keys older than N days (after that a retry with the key issues again)."""

@@ -1,13 +1,37 @@
-"""Problems found in documents, and the exception tree of the document core.
+"""Problems found in documents, and the one exception tree of einvoice.
 
-Validation never stops at the first fault: every check appends a :class:`Problem` (a stable code, the XML path of the
-element concerned, and a message in Vietnamese and in English) and the caller decides what to do with the list.
+Validation never stops at the first fault: every check appends a :class:`Problem` (a stable code, the path of what is
+wrong, and a message in Vietnamese and in English) and the caller decides what to do with the list.
 
-Exceptions::
+Exceptions: everything einvoice raises on purpose, with the HTTP status ``einvoice.web.errors`` answers for it (the
+one place that maps them; the most specific branch wins). Each class lives in the module named beside it::
 
-    EInvoiceError                  base of everything einvoice raises on purpose
-    ├── InvalidDocumentError       a document has problems; ``.problems`` lists every one of them
-    └── UnsafeInputError           input refused before it was read (size, DTD, entity, malformed XML)
+    EInvoiceError                         base of everything einvoice raises on purpose                      500
+    ├── InvalidDocumentError              a document has problems; ``.problems`` lists every one of them     422
+    ├── UnsafeInputError                  untrusted XML refused by ``xmldoc.safe`` before it was read (size,  422
+    │                                     DTD, entity, not well-formed); ``.problem`` says which
+    ├── UnknownRateError   domain.rates   text that is not a VAT rate; readers make it a problem of the field —
+    ├── ServiceError       services.errors  base of the use cases' errors                                    422
+    │   ├── NotFoundError                 the thing named does not exist (or the caller may not know it does) 404
+    │   ├── ForbiddenError                the caller's role or counter does not allow the action             403
+    │   ├── ConflictError                 the action contradicts stored state (duplicate, clock went back)   409
+    │   └── RequestProblemsError          the request is well-formed but wrong; ``.problems`` lists why      422
+    ├── SigningError       signing.base   signing failed or was refused; ``.code`` is stable                 503
+    │   ├── CredentialError               the key or certificate cannot be loaded or used (file, password)
+    │   ├── CertificateRefused            the certificate may not sign this document
+    │   │   ├── TaxCodeMismatch           its UID=MST: tax code is not the issuer's
+    │   │   └── CertificateNotValid       it is not yet valid, or has expired, at the signing time
+    │   ├── DocumentNotSignable           not an unsigned document with one empty signer slot
+    │   └── RemoteSigningError            the remote signing service failed or answered nonsense
+    │       ├── RemoteSigningTimeout      no signature within the time allowed (network or approval)
+    │       └── RemoteSigningRejected     the key holder or the service refused to sign
+    ├── RenderError        render.errors  a document could not be printed; the stored document is untouched  503
+    ├── SettingsError      settings       a setting is malformed or out of range: start-up stops             —
+    ├── BackupError        storage.backup a backup cannot be written or an archive restored (commands only)  —
+    └── RefusedToStart     web.runtime    production configured with development secrets or certificates     503
+
+Refusals of verification (a bad signature, an untrusted certificate) are not exceptions: they are problems in the
+verification report, which is answered with 200.
 """
 
 from __future__ import annotations
@@ -50,7 +74,7 @@ class InvalidDocumentError(EInvoiceError):
 
 
 class UnsafeInputError(EInvoiceError):
-    """Input refused before it was read: too large, a DTD or entity, or not well-formed."""
+    """Untrusted input refused before it was read: too large, a DTD or entity, or not well-formed XML."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from einvoice.domain.errors import EInvoiceError
 from einvoice.domain.money import exact, round_money
 
 _PERCENT_RATES = {"0%": Decimal(0), "5%": Decimal(5), "8%": Decimal(8), "10%": Decimal(10)}
@@ -17,7 +18,7 @@ _NON_PERCENT_RATES = frozenset({"KCT", "KKKNT", "CTTC"})
 _OTHER_RATE = re.compile(r"^KHAC:(\d{1,2}(?:\.\d{1,2})?)%?$")
 
 
-class UnknownRateError(ValueError):
+class UnknownRateError(EInvoiceError, ValueError):
     """The text is not a VAT rate of the national format."""
 
 

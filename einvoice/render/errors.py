@@ -1,11 +1,4 @@
-"""The one exception of the rendering package.
-
-Exceptions::
-
-    EInvoiceError          (einvoice.domain.errors)
-    └── RenderError        a document could not be printed: unreadable XML, a broken template, a layout that does not
-                           fit the document, or WeasyPrint failing. The document itself is untouched.
-"""
+"""The one exception of the rendering package, a branch of the tree drawn in :mod:`einvoice.domain.errors`."""
 
 from __future__ import annotations
 

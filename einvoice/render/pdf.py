@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,6 +30,7 @@ from einvoice.render.errors import RenderError
 from einvoice.render.qr import DEFAULT_PUBLIC_BASE_URL
 from einvoice.render.signature import authority_code, read_signatures
 from einvoice.render.templates import environment
+from einvoice.settings import Settings
 from einvoice.xmldoc.parse import load_root, read_document
 
 #: The version of the shipped templates; bump it whenever a template changes, so cached PDFs are rendered anew.
@@ -51,14 +51,13 @@ class RenderSettings:
     cache_dir: Path | None = None
 
 
-def settings_from_config(config: Mapping[str, object]) -> RenderSettings:
-    """Read :class:`RenderSettings` from the app's configuration (``EINVOICE_`` variables without their prefix)."""
-    override = config.get("TEMPLATE_OVERRIDE_DIR")
-    data_dir = config.get("DATA_DIR")
+def render_settings(settings: Settings) -> RenderSettings:
+    """Return the :class:`RenderSettings` of the service's settings; the PDF cache is a folder of the data folder."""
+    override = settings.template_override_dir
     return RenderSettings(
-        public_base_url=str(config.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL),
-        override_dir=Path(str(override)).resolve() if override else None,
-        cache_dir=Path(str(data_dir)) / CACHE_FOLDER if data_dir else None,
+        public_base_url=settings.public_base_url,
+        override_dir=override.resolve() if override is not None else None,
+        cache_dir=settings.data_dir / CACHE_FOLDER,
     )
 
 

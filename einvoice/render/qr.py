@@ -17,9 +17,9 @@ import qrcode
 import qrcode.constants
 
 from einvoice.domain.lookup import format_lookup_code
+from einvoice.settings import DEFAULT_PUBLIC_BASE_URL as DEFAULT_PUBLIC_BASE_URL  # where the public pages live
 
-#: Where the public lookup pages live when ``EINVOICE_PUBLIC_BASE_URL`` is not set.
-DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+#: The path of the public lookup pages under the public address.
 LOOKUP_PATH = "/tra-cuu"
 #: Mask 0 (checkerboard); any fixed mask reads, this one is as good as the others for short URLs.
 MASK_PATTERN = 0

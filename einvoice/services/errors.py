@@ -1,24 +1,16 @@
-"""The errors the use cases raise on purpose; the web layer maps each class to one HTTP status.
+"""The errors the use cases raise on purpose: a branch of the project's exception tree.
 
-Exceptions::
-
-    ServiceError                 base of the use cases' errors
-    ├── NotFoundError            the thing named does not exist (or the caller may not know it does)      → 404
-    ├── ForbiddenError           the caller's role or counter does not allow the action                  → 403
-    ├── ConflictError            the action contradicts stored state (duplicate, clock went backwards)    → 409
-    └── RequestProblemsError     the request is well-formed but wrong; ``.problems`` lists every fault    → 422
-
-Documents that fail validation raise :class:`einvoice.domain.errors.InvalidDocumentError` (also → 422).
+The tree, with the HTTP status of each branch, is drawn once, in :mod:`einvoice.domain.errors`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from einvoice.domain.errors import Problem
+from einvoice.domain.errors import EInvoiceError, Problem
 
 
-class ServiceError(Exception):
+class ServiceError(EInvoiceError):
     """Base class of the errors the use cases raise on purpose."""
 
 

@@ -4,18 +4,8 @@ A :class:`Signer` holds (or reaches) one RSA private key and the certificate tha
 computes what must be signed, asks the signer for an RSA signature over a SHA-256 digest, and assembles the XML
 signature itself, so a PKCS#12 file, a remote signing service or an HSM plug in without touching the document code.
 
-Exceptions, a branch of the project's tree (each carries a stable ``code``)::
-
-    EInvoiceError (einvoice.domain.errors)
-    └── SigningError
-        ├── CredentialError           the key or certificate cannot be loaded or used (file, password, key type)
-        ├── CertificateRefused        the certificate may not sign this document
-        │   ├── TaxCodeMismatch       its UID=MST: tax code is not the issuer's
-        │   └── CertificateNotValid   it is not yet valid, or has expired, at the signing time
-        ├── DocumentNotSignable       the bytes are not an unsigned document with one empty signer slot
-        └── RemoteSigningError        the remote signing service failed or answered nonsense
-            ├── RemoteSigningTimeout  no signature within the time allowed (network or approval)
-            └── RemoteSigningRejected the key holder or the service refused to sign
+Its exceptions are a branch of the project's tree, drawn with the HTTP status of each in
+:mod:`einvoice.domain.errors`; each carries a stable ``code``.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from sqlalchemy import Engine, inspect, select, text, update
 from sqlalchemy.engine import make_url
 
 import einvoice
+from einvoice.domain.errors import EInvoiceError
 from einvoice.storage.engine import make_engine, migrate
 from einvoice.storage.schema import issuers, series
 
@@ -51,7 +52,7 @@ _SKIPPED_FOLDERS = ("pdf-cache", "einvoice.sqlite3-keys")
 _CHUNK = 1 << 20
 
 
-class BackupError(RuntimeError):
+class BackupError(EInvoiceError, RuntimeError):
     """A backup could not be made or restored; the message says why and what to do."""
 
 

@@ -1,21 +1,17 @@
 """The application factory.
 
-Configuration is read in three layers, each overriding the one before: the defaults below, then
-``EINVOICE_*`` environment variables (``EINVOICE_DATA_DIR`` sets ``DATA_DIR``; values that parse as
-JSON become numbers or booleans), then the mapping the caller passes (tests pass theirs).
-
-Settings of the issuing service: ``DATABASE_URL`` (``EINVOICE_DATABASE_URL``; default the SQLite file under
-``DATA_DIR``), ``SECRET_KEY`` (signs session cookies; production refuses the development one), ``TRUST_DIR`` (root
-certificates trusted when verifying uploads). Tests may pass ``CLOCK`` (a ``now`` callable) and ``TOOLCHAIN``.
+Configuration is :class:`einvoice.settings.Settings` (one table of every key, read from ``EINVOICE_*`` variables,
+then from the mapping the caller passes): ``settings_of(app)`` returns it typed, and ``app.config`` mirrors it under
+the upper-case keys for Flask. Keys of the mapping that are not settings go to ``app.config`` as they are: Flask's
+own (``TESTING``, ``MAX_CONTENT_LENGTH``), and what tests inject, ``CLOCK`` (a ``now`` callable) and ``TOOLCHAIN``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from flask import Flask
 from flask.wrappers import Response
@@ -23,14 +19,15 @@ from flask.wrappers import Response
 import einvoice
 from einvoice import security_events
 from einvoice.cli import main as cli_main
+from einvoice.settings import default_data_dir, load_settings
 from einvoice.web import auth, counter, errors, public
 from einvoice.web import logging as request_logging
-from einvoice.web.runtime import DEV_SECRET_KEY
+from einvoice.web.runtime import SETTINGS_EXTENSION, settings_of
 
-#: The values ``ENV`` may take. Production refuses development secrets (see ``einvoice.web.runtime``).
-ENVIRONMENTS = ("development", "production")
+__all__ = ["create_app", "default_data_dir", "settings_of"]
 
-_SOURCE_ROOT = Path(einvoice.__file__).resolve().parent.parent
+#: What a multipart form adds around an uploaded file (boundaries, headers, the other fields), in bytes.
+FORM_ALLOWANCE = 64 * 1024
 
 #: Sent with every answer, the public pages' included.
 SECURITY_HEADERS = {
@@ -41,39 +38,18 @@ SECURITY_HEADERS = {
 }
 
 
-def default_data_dir() -> Path:
-    """Return where instance data lives unless ``EINVOICE_DATA_DIR`` says otherwise.
-
-    From a source checkout it is ``var/`` beside ``pyproject.toml`` (ignored by git); from an
-    installed wheel it is ``var/einvoice`` under the Python prefix, where Flask puts instance
-    folders. Never the current directory, so the data does not move with the shell.
-    """
-    if (_SOURCE_ROOT / "pyproject.toml").is_file():
-        return _SOURCE_ROOT / "var"
-    return Path(sys.prefix) / "var" / "einvoice"
-
-
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the einvoice web app, configured from defaults, then environment, then ``config``."""
     # No static folder yet: assets come with the pages that need them, from the shipped templates.
     app = Flask(__name__, static_folder=None)
-    app.config.update(
-        ENV="development",
-        DATA_DIR=default_data_dir(),
-        SECRET_KEY=DEV_SECRET_KEY,
-        DATABASE_URL=None,
-        MAX_CONTENT_LENGTH=6 * 1024 * 1024,
-    )
-    app.config.from_prefixed_env("EINVOICE")
-    if config is not None:
-        app.config.update(config)
-
-    if app.config["ENV"] not in ENVIRONMENTS:
-        raise ValueError(f"EINVOICE_ENV must be one of {ENVIRONMENTS}, not {app.config['ENV']!r}")
+    settings = load_settings(overrides=config)
     # Only recorded here: whatever writes instance data creates the folder when it first needs it.
-    data_dir = Path(str(app.config["DATA_DIR"])).resolve()
-    app.config["DATA_DIR"] = data_dir
-    app.instance_path = str(data_dir)
+    settings = dataclasses.replace(settings, data_dir=settings.data_dir.resolve())
+    app.extensions[SETTINGS_EXTENSION] = settings
+    app.config.update(settings.as_config(), MAX_CONTENT_LENGTH=settings.max_upload_bytes + FORM_ALLOWANCE)
+    if config is not None:
+        app.config.update({key: value for key, value in config.items() if key not in settings.as_config()})
+    app.instance_path = str(settings.data_dir)
 
     request_logging.init_app(app)
     security_events.init_app(app)

@@ -1,11 +1,10 @@
 """Every error becomes one JSON shape, mapped from the exception tree in this one place.
 
 ``{"status": 422, "code": "invalid_document", "message": "…", "problems": [{"code", "path", "message_vi",
-"message_en"}, …]}``. Service errors map as their docstring says (404/403/409/422); invalid documents → 422 with
-every problem; request bodies that fail their schema → 422 with one problem per field; malformed JSON → 400; a
-signer that cannot sign (certificate expired, token gone) → 503; a database that cannot be reached → 503 with
-``Retry-After``; an
-unexpected exception → 500 with the request id (and the traceback in the log, never in the answer).
+"message_en"}, …]}``. Each branch of the exception tree answers the status drawn beside it in
+:mod:`einvoice.domain.errors`; request bodies that fail their schema → 422 with one problem per field; malformed
+JSON → 400; a database that cannot be reached → 503 with ``Retry-After``; an unexpected exception → 500 with the
+request id (and the traceback in the log, never in the answer).
 """
 
 from __future__ import annotations
@@ -20,7 +19,8 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from einvoice.domain.errors import InvalidDocumentError, Problem
+from einvoice.domain.errors import InvalidDocumentError, Problem, UnsafeInputError
+from einvoice.render.errors import RenderError
 from einvoice.services.errors import (
     ConflictError,
     ForbiddenError,
@@ -96,6 +96,10 @@ def init_app(app: Flask) -> None:
     def _invalid_document(error: InvalidDocumentError) -> Response:
         return error_response(422, "invalid_document", "the document has problems", error.problems)
 
+    @app.errorhandler(UnsafeInputError)
+    def _unsafe_input(error: UnsafeInputError) -> Response:
+        return error_response(422, "unsafe_input", "the XML was refused before it was read", (error.problem,))
+
     @app.errorhandler(RequestProblemsError)
     def _request_problems(error: RequestProblemsError) -> Response:
         return error_response(422, "invalid_request", "the request cannot be carried out", error.problems)
@@ -126,6 +130,11 @@ def init_app(app: Flask) -> None:
     def _signing(error: SigningError) -> Response:
         log.error("signing failed: %s", error, extra={"request_id": g.get("request_id")})
         return error_response(503, "signing_unavailable", f"the document could not be signed: {error}")
+
+    @app.errorhandler(RenderError)
+    def _render(error: RenderError) -> Response:
+        log.error("rendering failed: %s", error, extra={"request_id": g.get("request_id")})
+        return error_response(503, "render_unavailable", "the document could not be printed now; it is unchanged")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

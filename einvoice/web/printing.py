@@ -1,7 +1,7 @@
 """Printing a stored document for staff (the counter pages and the API): never through the rate-limited public route.
 
-The paper: an invoice prints on A4; a receipt on the paper of the counter that issued it — ``COUNTER_LAYOUTS``
-(counter id → ``a5`` or ``roll80``), else ``COUNTER_PRINT_LAYOUT`` (default ``a5``) — unless the caller asks for one.
+The paper: an invoice prints on A4; a receipt on the paper of the counter that issued it — ``roll80`` if the counter
+is one of ``ROLL80_COUNTERS``, else ``COUNTER_PRINT_LAYOUT`` (default ``a5``) — unless the caller asks for one.
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ from werkzeug.wrappers import Response
 
 from einvoice.render.context import Layout
 from einvoice.render.errors import RenderError
-from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, settings_from_config
+from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, render_settings
+from einvoice.web.runtime import settings_of
 
 RECEIPT_LAYOUTS: tuple[Layout, ...] = ("a5", "roll80")
 
 
 def counter_layout(counter_id: int | None) -> Layout:
     """Return the paper a counter prints receipts on."""
-    config = current_app.config
-    chosen = dict(config.get("COUNTER_LAYOUTS") or {}).get(str(counter_id), config.get("COUNTER_PRINT_LAYOUT", "a5"))
-    return "roll80" if chosen == "roll80" else "a5"
+    settings = settings_of()
+    rolls = {part.strip() for part in (settings.roll80_counters or "").split(",")}
+    return "roll80" if str(counter_id) in rolls else settings.counter_print_layout
 
 
 def document_pdf(document: dict[str, Any], xml: bytes, *, copy: bool, layout: str | None = None) -> Response:
@@ -39,8 +40,8 @@ def document_pdf(document: dict[str, Any], xml: bytes, *, copy: bool, layout: st
             xml,
             layout=chosen,
             copy=copy,
-            template_version=str(current_app.config.get("TEMPLATE_VERSION", TEMPLATE_VERSION)),
-            settings=settings_from_config(current_app.config),
+            template_version=settings_of().template_version or TEMPLATE_VERSION,
+            settings=render_settings(settings_of()),
         )
     except RenderError:
         current_app.logger.exception("PDF of document %s could not be rendered", document["id"])

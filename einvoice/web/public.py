@@ -19,9 +19,9 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, cast
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -30,12 +30,13 @@ from einvoice.domain.errors import EInvoiceError, Problem
 from einvoice.domain.lookup import format_lookup_code, normalize_lookup_code
 from einvoice.render.context import Layout, format_date, format_datetime, format_number
 from einvoice.render.errors import RenderError
-from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, settings_from_config
+from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, render_settings
 from einvoice.render.signature import authority_code
 from einvoice.resources import templates_dir
 from einvoice.services.queries import StoredDocument, find_by_lookup_code
+from einvoice.settings import megabytes
 from einvoice.signing.certificates import common_name
-from einvoice.web.runtime import runtime
+from einvoice.web.runtime import runtime, settings_of
 from einvoice.web.trust import verify_as_configured
 from einvoice.xmldoc.dsig import VIETNAM_TIME
 from einvoice.xmldoc.parse import load_root, parse_document
@@ -94,10 +95,8 @@ class RateLimiter:
 
 @bp.record_once
 def _install_limiter(state: BlueprintSetupState) -> None:
-    config = state.app.config
-    state.app.extensions[_LIMITER] = RateLimiter(
-        float(config.get("PUBLIC_RATE_PER_MINUTE", 30)), int(config.get("PUBLIC_RATE_BURST", 20))
-    )
+    settings = settings_of(cast(Flask, state.app))
+    state.app.extensions[_LIMITER] = RateLimiter(settings.public_rate_per_minute, settings.public_rate_burst)
 
 
 @bp.before_request
@@ -206,8 +205,8 @@ def document_page(code: str) -> str | tuple[str, int]:
     if found is None:
         return _not_found()
     canonical, stored = found
-    config = current_app.config
-    key = (hashlib.sha256(stored.xml).digest(), stored.state, canonical, config.get("TRUST_DIR"), config["ENV"])
+    settings = settings_of()
+    key = (hashlib.sha256(stored.xml).digest(), stored.state, canonical, settings.trust_dir, settings.env)
     return _pages.get_or_make(key, lambda: _document_html(canonical, stored))
 
 
@@ -246,8 +245,8 @@ def document_pdf(code: str) -> Response | tuple[str, int]:
         pdf = render_document_pdf(
             stored.xml,
             layout=layout,
-            template_version=str(current_app.config.get("TEMPLATE_VERSION", TEMPLATE_VERSION)),
-            settings=settings_from_config(current_app.config),
+            template_version=settings_of().template_version or TEMPLATE_VERSION,
+            settings=render_settings(settings_of()),
         )
     except RenderError:
         current_app.logger.exception("PDF of %s could not be rendered", canonical)
@@ -274,7 +273,9 @@ def check_upload() -> str | tuple[str, int]:
 @bp.errorhandler(RequestEntityTooLarge)
 def _upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     """Answer an upload over the size limit with the form and a plain reason, not the API's JSON error."""
-    return render_template("public/check.html", result=None, error="Tệp quá lớn: tối đa 5 MB."), 413
+    return render_template(
+        "public/check.html", result=None, error=f"Tệp quá lớn: tối đa {megabytes(settings_of().max_upload_bytes)} MB."
+    ), 413
 
 
 def check_report(xml: bytes) -> dict[str, Any]:

@@ -11,23 +11,24 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import cast
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, select
 
+from einvoice.domain.errors import EInvoiceError
 from einvoice.services.issuing import Now, Toolchain
+from einvoice.settings import DEV_SECRET_KEY, Settings
 from einvoice.storage.engine import configured_url, make_engine, migrate
 from einvoice.storage.schema import issuers
 
-#: The secret key of development; production refuses to start with it.
-DEV_SECRET_KEY = "einvoice-development-secret-key-not-for-production"  # noqa: S105 -- a known value, refused in production
 _EXTENSION = "einvoice.runtime"
+#: Where ``create_app`` keeps the app's :class:`~einvoice.settings.Settings`.
+SETTINGS_EXTENSION = "einvoice.settings"
 _lock = threading.Lock()
 
 
-class RefusedToStart(RuntimeError):
+class RefusedToStart(EInvoiceError, RuntimeError):
     """The configuration is not safe for production; the message says what to change."""
 
 
@@ -40,6 +41,12 @@ class Runtime:
     now: Now
 
 
+def settings_of(app: Flask | None = None) -> Settings:
+    """Return the settings ``app`` (the current app by default) was made with."""
+    target = app or cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
+    return cast(Settings, target.extensions[SETTINGS_EXTENSION])
+
+
 def utc_now() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)
@@ -47,9 +54,10 @@ def utc_now() -> datetime:
 
 def check_secret_key(app: Flask) -> None:
     """Refuse the development (or a short) secret key in production."""
-    if app.config["ENV"] != "production":
+    settings = settings_of(app)
+    if settings.env != "production":
         return
-    key = str(app.config.get("SECRET_KEY") or "")
+    key = settings.secret_key
     if key == DEV_SECRET_KEY or len(key) < 32:
         raise RefusedToStart(
             "EINVOICE_ENV=production but the secret key is the development one (or shorter than 32 characters): "
@@ -60,7 +68,7 @@ def check_secret_key(app: Flask) -> None:
 
 def check_certificates(app: Flask, engine: Engine) -> None:
     """Refuse, in production, any issuer whose configured signing certificate is a development certificate."""
-    if app.config["ENV"] != "production":
+    if settings_of(app).env != "production":
         return
     from einvoice.services.toolchain import SignerCache
     from einvoice.signing.certificates import is_development_certificate
@@ -79,8 +87,9 @@ def check_certificates(app: Flask, engine: Engine) -> None:
 def build_runtime(app: Flask) -> Runtime:
     """Make the runtime of ``app``: engine (migrated), toolchain, clock; check production safety."""
     check_secret_key(app)
-    data_dir = Path(app.config["DATA_DIR"])
-    url = configured_url(app.config.get("DATABASE_URL"), data_dir)
+    settings = settings_of(app)
+    data_dir = settings.data_dir
+    url = configured_url(settings.database_url, data_dir)
     if url.startswith("sqlite"):
         data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)

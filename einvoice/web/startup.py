@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from einvoice.services.seed import seed_demo
-from einvoice.web.runtime import RefusedToStart, runtime
+from einvoice.web.runtime import RefusedToStart, runtime, settings_of
 
 
 @click.command("prepare")
@@ -23,10 +23,11 @@ def prepare_command() -> None:
         rt = runtime(app)
     except RefusedToStart as refusal:
         raise click.ClickException(f"refusing to start: {refusal}") from refusal
-    if app.config["ENV"] == "production":
+    settings = settings_of(app)
+    if settings.env == "production":
         click.echo("database is up to date (production: no demo data)")
         return
-    passwords = seed_demo(rt.engine, app.config["DATA_DIR"], rt.now())
+    passwords = seed_demo(rt.engine, settings.data_dir, rt.now())
     if passwords is None:
         click.echo("database is up to date")
         return

@@ -5,8 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from flask import current_app
-
+from einvoice.web.runtime import settings_of
 from einvoice.xmldoc.certinfo import TrustStore
 from einvoice.xmldoc.verify import VerificationReport, verify_document
 
@@ -18,11 +17,11 @@ def _trust_store(folder: str) -> TrustStore | None:
 
 
 def configured_trust() -> TrustStore | None:
-    """Return the trust store of ``EINVOICE_TRUST_DIR``, or ``None`` when none is configured."""
-    folder = current_app.config.get("TRUST_DIR")
-    return _trust_store(str(folder)) if folder else None
+    """Return the trust store of the ``TRUST_DIR`` setting, or ``None`` when none is configured."""
+    folder = settings_of().trust_dir
+    return _trust_store(str(folder)) if folder is not None else None
 
 
 def verify_as_configured(xml: bytes) -> VerificationReport:
     """Verify every signature of ``xml`` against the configured trust; development CAs count only in development."""
-    return verify_document(xml, trust=configured_trust(), allow_development=current_app.config["ENV"] != "production")
+    return verify_document(xml, trust=configured_trust(), allow_development=settings_of().env != "production")

@@ -26,12 +26,12 @@ from einvoice.domain.documents import (
     Receipt,
     RelatedDocument,
 )
-from einvoice.domain.errors import InvalidDocumentError, Problem, UnsafeInputError
+from einvoice.domain.errors import InvalidDocumentError, Problem
 from einvoice.domain.money import VND, fits_format
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.rates import UnknownRateError, VatRate
 from einvoice.xmldoc import formats
-from einvoice.xmldoc.safe import UnsafeXMLError, parse_untrusted
+from einvoice.xmldoc.safe import parse_untrusted
 
 Document = Invoice | Receipt
 _DOCUMENT_ROOTS = (formats.INVOICE_ROOT, formats.RECEIPT_ROOT)
@@ -39,12 +39,7 @@ _DOCUMENT_ROOTS = (formats.INVOICE_ROOT, formats.RECEIPT_ROOT)
 
 def load_root(xml: bytes) -> etree._Element:
     """Parse untrusted bytes and return the ``HDon`` or ``BLai`` element, unwrapping a ``TDiep`` message."""
-    try:
-        root = parse_untrusted(xml)
-    except UnsafeXMLError as exc:
-        raise UnsafeInputError(
-            Problem(exc.code, "/", "Tệp XML không an toàn hoặc không đúng cú pháp, không thể đọc.", str(exc))
-        ) from exc
+    root = parse_untrusted(xml)
     if root.tag == "TDiep":
         for candidate in root.iterfind("DLieu/*"):
             if candidate.tag in _DOCUMENT_ROOTS:

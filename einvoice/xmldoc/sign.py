@@ -43,7 +43,7 @@ from einvoice.signing.base import (
 from einvoice.signing.certificates import is_self_signed, subject_text, tax_code_of, validity_problem
 from einvoice.xmldoc import dsig
 from einvoice.xmldoc.build import BuiltDocument
-from einvoice.xmldoc.safe import UnsafeXMLError, parse_untrusted
+from einvoice.xmldoc.safe import parse_untrusted
 
 __all__ = ["sign_built", "sign_document"]
 
@@ -145,10 +145,7 @@ def _check_certificate(signer: Signer, signing_time: datetime, expected_tax_code
 
 
 def _parse(xml: bytes) -> etree._Element:
-    try:
-        root = parse_untrusted(xml)
-    except UnsafeXMLError as exc:
-        raise DocumentNotSignable(f"not signable XML: {exc}", code=exc.code) from exc
+    root = parse_untrusted(xml)
     encoding = (root.getroottree().docinfo.encoding or "UTF-8").upper()
     if encoding not in ("UTF-8", "UTF8"):
         raise DocumentNotSignable(f"the document is encoded in {encoding}; only UTF-8 documents are signed")

@@ -20,13 +20,6 @@ from einvoice.domain.errors import Problem
 #: code -> (English, Vietnamese)
 MESSAGES: dict[str, tuple[str, str]] = {
     # The document as a whole
-    "XML_MALFORMED": ("not well-formed XML", "tệp không phải XML hợp lệ"),
-    "XML_DTD_FORBIDDEN": (
-        "documents with a DTD (DOCTYPE) are refused",
-        "tài liệu có khai báo DTD (DOCTYPE) bị từ chối",
-    ),
-    "XML_ENTITY_FORBIDDEN": ("entity references are refused", "tài liệu có tham chiếu thực thể (entity) bị từ chối"),
-    "XML_TOO_LARGE": ("the document is too large", "tài liệu quá lớn"),
     "NOT_A_DOCUMENT": (
         "not an invoice (HDon), a receipt (BLai) or a TDiep message carrying one",
         "không phải hóa đơn (HDon), biên lai (BLai) hoặc thông điệp TDiep chứa một hóa đơn",

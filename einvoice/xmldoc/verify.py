@@ -27,11 +27,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from lxml import etree
 
-from einvoice.domain.errors import Problem
+from einvoice.domain.errors import Problem, UnsafeInputError
 from einvoice.signing.certificates import subject_text, tax_code_of, validity_problem
 from einvoice.xmldoc import dsig
 from einvoice.xmldoc.certinfo import KeyInfoCertificates, TrustStore, certificates_in, key_value_matches
-from einvoice.xmldoc.safe import UnsafeXMLError, parse_untrusted
+from einvoice.xmldoc.safe import parse_untrusted
 from einvoice.xmldoc.verdicts import SignatureReport, VerificationReport, problem
 from einvoice.xmldoc.verify_engine import CANONICALIZATIONS, DIGESTS, SIGNATURE_METHODS, Refusal, run_signxml
 
@@ -53,8 +53,8 @@ def verify_document(
     """Verify every signature of ``xml`` (or only those in the slots ``roles``) and report on each."""
     try:
         top = parse_untrusted(xml)
-    except UnsafeXMLError as exc:
-        return VerificationReport(kind=None, problems=(problem(exc.code, str(exc)),))
+    except UnsafeInputError as exc:
+        return VerificationReport(kind=None, problems=(exc.problem,))
     document, refusal = _document_of(top)
     if document is None:
         return VerificationReport(kind=None, problems=(refusal,) if refusal else ())

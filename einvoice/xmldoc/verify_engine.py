@@ -14,9 +14,9 @@ from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, Signatur
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature, SignXMLException
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
-from einvoice.domain.errors import Problem
+from einvoice.domain.errors import Problem, UnsafeInputError
 from einvoice.xmldoc.certinfo import KeyInfoCertificates
-from einvoice.xmldoc.safe import parse_untrusted
+from einvoice.xmldoc.safe import hardened_parser, parse_untrusted
 from einvoice.xmldoc.verdicts import problem
 
 SIGNATURE_METHODS = frozenset(
@@ -75,10 +75,6 @@ class _ProfileVerifier(XMLVerifier):
         return results
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, collect_ids=False)
-
-
 def run_signxml(top: etree._Element, slot: etree._Element, certificates: KeyInfoCertificates, count: int) -> list[Any]:
     """Verify the one signature in ``slot`` with signxml; return its results, one per reference, in order."""
     location = "./" + "".join(f"{el.tag}/" for el in reversed([slot, *slot.iterancestors()]) if el is not top)
@@ -94,12 +90,12 @@ def run_signxml(top: etree._Element, slot: etree._Element, certificates: KeyInfo
     )
     try:
         results = _ProfileVerifier().verify(
-            top, x509_cert=certificates.signing, expect_config=config, validate_schema=False, parser=_parser()
+            top, x509_cert=certificates.signing, expect_config=config, validate_schema=False, parser=hardened_parser()
         )
     except InvalidDigest as exc:
         raise Refusal(problem("DIGEST_MISMATCH", str(exc))) from exc
     except InvalidSignature as exc:
         raise Refusal(problem("SIGNATURE_INVALID")) from exc
-    except (InvalidInput, SignXMLException, ValueError, etree.LxmlError) as exc:
+    except (InvalidInput, SignXMLException, ValueError, etree.LxmlError, UnsafeInputError) as exc:
         raise Refusal(problem("SIGNATURE_MALFORMED", str(exc))) from exc
     return list(results) if isinstance(results, list) else [results]

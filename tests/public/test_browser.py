@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from werkzeug.serving import make_server
 
 from einvoice.domain.lookup import format_lookup_code
 from einvoice.storage.schema import documents
+from einvoice.web.runtime import SETTINGS_EXTENSION, settings_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -47,7 +49,8 @@ def live_url(live_app: Flask) -> Iterator[str]:
     """Serve the app on 127.0.0.1 and a free port in a thread; return its base URL."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
-    live_app.config["PUBLIC_BASE_URL"] = base
+    # The port is known only now: the QR codes and links of the PDFs must point at it.
+    live_app.extensions[SETTINGS_EXTENSION] = replace(settings_of(live_app), public_base_url=base)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base

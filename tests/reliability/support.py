@@ -154,6 +154,13 @@ def load(ports: list[int], instance: Instance, clients: int, *, seconds: float =
             thread.join(timeout=60)
 
 
+def wait_for_acknowledged(seen: Load, count: int, seconds: float = 60) -> None:
+    """Wait until ``seen`` holds at least ``count`` acknowledged documents (bounded: a loaded machine is slow)."""
+    deadline = time.monotonic() + seconds
+    while len(seen.acknowledged) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def children_of(pid: int) -> set[int]:
     """Return the PIDs whose parent is ``pid`` (Linux /proc)."""
     found = set()

@@ -24,6 +24,7 @@ from reliability.support import (
     prepare_instance,
     start_gunicorn,
     stop,
+    wait_for_acknowledged,
 )
 from sqlalchemy import select
 
@@ -87,7 +88,7 @@ def test_workers_exit_with_a_killed_master_and_the_service_restarts_on_its_port(
         assert not any(alive(pid) for pid in workers), "orphaned workers must exit with their master"
         restarted = start_gunicorn(instance, port)  # "Connection in use" here was the bug
         before = len(seen.acknowledged)
-        time.sleep(1.5)
+        wait_for_acknowledged(seen, before + 1)
     try:
         assert len(seen.acknowledged) > before, "the restarted service issues again"
         assert 500 not in seen.statuses
@@ -113,9 +114,8 @@ def test_a_postgresql_restart_under_load_loses_nothing_and_answers_503_meanwhile
             down_status, down_body, down_headers = post_receipt(port, instance, "while-down")
             time.sleep(1.0)
             cluster.start()
-            time.sleep(0.5)
             recovered = len(seen.acknowledged)
-            time.sleep(2.0)
+            wait_for_acknowledged(seen, recovered + 1)
         assert down_status == 503, down_body
         assert down_body["code"] == "database_unavailable"
         assert int(down_headers["Retry-After"]) > 0
@@ -139,8 +139,8 @@ def test_two_instances_on_one_postgresql_issue_gapless_and_exactly_once(
     ports = [free_port(), free_port()]
     servers = [start_gunicorn(first, ports[0]), start_gunicorn(second, ports[1])]
     try:
-        with load(ports, first, clients=4, seconds=60) as seen:
-            time.sleep(3.0)
+        with load(ports, first, clients=4, seconds=90) as seen:
+            wait_for_acknowledged(seen, 8)
         assert len(seen.acknowledged) >= 8
         assert set(seen.statuses) == {201}
         # The same key sent to one host, then to the other and again: one document, the same answer everywhere.

@@ -15,7 +15,8 @@ from render.signed_docs import Sign
 from einvoice.render import pdf as pdf_module
 from einvoice.render.cache import cache_key
 from einvoice.render.context import Conversion
-from einvoice.render.pdf import RenderSettings, render_document_pdf, settings_from_config
+from einvoice.render.pdf import RenderSettings, render_document_pdf, render_settings
+from einvoice.settings import load_settings
 
 CONVERSION = Conversion("Phạm Thị Lan", datetime(2025, 12, 1, 14, 5, 9))
 
@@ -114,10 +115,18 @@ def test_converted_invoice_is_marked(sign: Sign, tmp_path: Path) -> None:
     assert "BẢN CHUYỂN ĐỔI TỪ HÓA ĐƠN ĐIỆN TỬ" in flat(pdf_text(pdf, tmp_path))
 
 
-def test_settings_come_from_the_app_config(tmp_path: Path) -> None:
-    """Public URL, override folder and a cache under the data folder are read from the configuration mapping."""
-    settings = settings_from_config(
-        {"PUBLIC_BASE_URL": "https://tracuu.example.vn", "TEMPLATE_OVERRIDE_DIR": str(tmp_path), "DATA_DIR": tmp_path}
+def test_render_settings_come_from_the_service_settings(tmp_path: Path) -> None:
+    """Public URL, override folder and a cache under the data folder are taken from the service's settings."""
+    settings = render_settings(
+        load_settings(
+            {},
+            {
+                "PUBLIC_BASE_URL": "https://tracuu.example.vn",
+                "TEMPLATE_OVERRIDE_DIR": str(tmp_path),
+                "DATA_DIR": tmp_path,
+            },
+        )
     )
     assert settings == RenderSettings("https://tracuu.example.vn", tmp_path.resolve(), tmp_path / "pdf-cache")
-    assert settings_from_config({}) == RenderSettings()
+    defaults = render_settings(load_settings({}))
+    assert (defaults.public_base_url, defaults.override_dir) == (RenderSettings().public_base_url, None)

@@ -178,3 +178,11 @@ def test_cli_verify_reports_an_attack() -> None:
 def _pair(data_dir: Path, tax_code: str) -> tuple[Path, Path]:
     paths = dev_credentials(data_dir, tax_code)
     return paths.p12, paths.password_file
+
+
+def test_cli_dev_ca_defaults_to_the_data_dir_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --data-dir, einvoice dev-ca writes under EINVOICE_DATA_DIR, where the service looks for it."""
+    monkeypatch.setenv("EINVOICE_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["dev-ca", "--tax-code", SELLER_TAX_CODE, "--name", NAME])
+    assert result.exit_code == 0, result.output
+    assert dev_credentials(tmp_path, SELLER_TAX_CODE).p12.is_file()

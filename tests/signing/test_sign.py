@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 from signing.support import COLLECTOR_TAX_CODE, SELLER_TAX_CODE, SIGNING_TIME, Xmlsec
 
+from einvoice.domain.errors import UnsafeInputError
 from einvoice.signing.base import CertificateNotValid, DocumentNotSignable, TaxCodeMismatch
 from einvoice.signing.devca import create_root_ca, issue_certificate
 from einvoice.signing.pkcs12 import Pkcs12Signer
@@ -153,7 +154,6 @@ def test_certificate_not_valid_at_signing_time_is_refused(
         (lambda xml: xml.replace(b"<DLQRCode>", b'<DLQRCode Id="DLHDon">'), "not unique"),
         (lambda xml: xml.replace(b"<HDon>", b'<HDon xmlns:x="urn:x">'), "namespace"),
         (lambda xml: b"<Other/>", "root element"),
-        (lambda xml: xml.replace(b"<HDon>", b"<!DOCTYPE HDon><HDon>"), "DTD"),
     ],
 )
 def test_documents_not_ours_to_sign_are_refused(
@@ -163,6 +163,23 @@ def test_documents_not_ours_to_sign_are_refused(
     assert callable(edit)
     with pytest.raises(DocumentNotSignable, match=message):
         sign_document(edit(invoice_unsigned), seller, signing_time=SIGNING_TIME, expected_tax_code=SELLER_TAX_CODE)
+
+
+@pytest.mark.parametrize(
+    ("edit", "code"),
+    [
+        (lambda xml: xml.replace(b"<HDon>", b"<!DOCTYPE HDon><HDon>"), "XML_DTD_FORBIDDEN"),
+        (lambda xml: xml[:-20], "XML_MALFORMED"),
+    ],
+)
+def test_unsafe_input_is_refused_by_the_parser_with_its_problem(
+    invoice_unsigned: bytes, seller: Pkcs12Signer, edit: object, code: str
+) -> None:
+    """XML the hardened parser refuses is never signed: the parser's own error, with its coded problem, comes out."""
+    assert callable(edit)
+    with pytest.raises(UnsafeInputError) as refused:
+        sign_document(edit(invoice_unsigned), seller, signing_time=SIGNING_TIME, expected_tax_code=SELLER_TAX_CODE)
+    assert refused.value.problem.code == code
 
 
 def test_a_signed_document_is_not_signed_again(invoice_unsigned: bytes, seller: Pkcs12Signer) -> None:

@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from einvoice.services import accounts, catalogue
 from einvoice.storage.schema import counters, fees, issuers, series, users
-from einvoice.web.api import IDEMPOTENCY_HEADER, PREFIX, Blueprint
+from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.idempotent import idempotent
 from einvoice.web.api.schemas import Amount, Text
 from einvoice.web.auth import roles

@@ -14,7 +14,7 @@ from einvoice.services import idempotency, queries
 from einvoice.services.drafts import mark_issued
 from einvoice.services.errors import NotFoundError
 from einvoice.services.issuing import IssuedDocument, IssueHooks, IssueRequest, issue_document
-from einvoice.web.api import IDEMPOTENCY_HEADER, PREFIX, Blueprint
+from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.idempotent import idempotent, json_answer, replay, store_in
 from einvoice.web.api.schemas import (
     DocumentOut,

@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from einvoice.services import drafts
 from einvoice.services.issuing import IssueRequest, preview_document
-from einvoice.web.api import IDEMPOTENCY_HEADER, PREFIX, Blueprint
+from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.documents import issue_and_answer
 from einvoice.web.api.idempotent import idempotent
 from einvoice.web.api.schemas import DocumentOut, InvoiceIn, ReceiptIn, invoice_request, receipt_request

@@ -20,7 +20,7 @@ from einvoice.services.catalogue import fees_in_force, get_row
 from einvoice.services.errors import RequestProblemsError
 from einvoice.services.issuing import CatalogueFee, local_date
 from einvoice.storage.schema import counters
-from einvoice.web.api import PREFIX, Blueprint
+from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.api.schemas import CatalogueFeeSchema, Text
 from einvoice.web.auth import current_actor, roles
 from einvoice.web.runtime import runtime

@@ -18,7 +18,7 @@ from flask_smorest import Api
 from marshmallow import Schema, fields
 from werkzeug.wrappers import Response
 
-from einvoice.web.api import PREFIX
+from einvoice.web.api.base import PREFIX
 
 
 class ProblemSchema(Schema):

@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from einvoice.services.queries import get_document, get_document_xml
-from einvoice.web.api import PREFIX, Blueprint
+from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.auth import current_actor, roles
 from einvoice.web.printing import RECEIPT_LAYOUTS, document_pdf
 from einvoice.web.runtime import runtime

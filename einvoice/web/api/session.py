@@ -11,7 +11,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from einvoice.services.accounts import authenticate
-from einvoice.web.api import PREFIX, Blueprint
+from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.auth import current_actor, roles
 from einvoice.web.logging import security_event
 from einvoice.web.runtime import runtime

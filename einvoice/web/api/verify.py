@@ -10,7 +10,7 @@ from flask import request
 from marshmallow import Schema, fields
 
 from einvoice.domain.errors import Problem
-from einvoice.web.api import PREFIX, Blueprint
+from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.api.schemas import ProblemOut
 from einvoice.web.auth import roles
 from einvoice.web.trust import verify_as_configured

@@ -1,114 +1,25 @@
 """The staff pages: sign in, the cashier's counter, the shift, the one-stop queue; ``/`` and the pages' 404.
 
 Server-rendered Jinja with Flask-WTF forms (CSRF token in each); a little JavaScript from our own static folder
-enhances the counter (fee search as you type, shortcut keys) and nothing needs it. The session is the API's
-(``session["user_id"]``, set by signing in here or by ``POST /api/v1/session``); each page names the roles it lets in.
+enhances the counter (fee search as you type, shortcut keys) and nothing needs it. The blueprint and what the pages
+share are in :mod:`einvoice.web.counter.base`; each page module adds its routes to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
-
-from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask
 from flask_wtf.csrf import CSRFError, generate_csrf
-from werkzeug.exceptions import NotFound
-from werkzeug.wrappers import Response
 
-from einvoice.services.accounts import actor_for_user
-from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError
-from einvoice.services.issuing import Actor
-from einvoice.web.errors import error_response
-from einvoice.web.runtime import runtime
+from einvoice.web.counter import pages, queue_pages, shift_pages
+from einvoice.web.counter.base import bp, csrf_failed, not_found
 
-bp = Blueprint("counter", __name__, static_folder="static", static_url_path="/static/quay")
-F = TypeVar("F", bound=Callable[..., Any])
-HOME = {"cashier": "counter.home", "finance": "counter.finance", "admin": "counter.settings"}
-
-
-def page_actor() -> Actor | None:
-    """Return the signed-in user of this request (from the session), or ``None``."""
-    if "page_actor" not in g:
-        user_id = session.get("user_id")
-        g.page_actor = actor_for_user(runtime().engine, user_id) if isinstance(user_id, int) else None
-    return cast(Actor | None, g.page_actor)
-
-
-def staff(*roles: str) -> Callable[[F], F]:
-    """Let in signed-in users with one of ``roles``; send others to sign in (403 page for a wrong role)."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            actor = page_actor()
-            if actor is None:
-                return redirect(url_for("counter.login", next=request.path))
-            if actor.role not in roles:
-                return render_template("counter/forbidden.html", actor=actor), 403
-            return view(*args, **kwargs)
-
-        guarded.einvoice_roles = roles  # type: ignore[attr-defined]
-        return cast(F, guarded)
-
-    return decorate
-
-
-@bp.get("/")
-def root() -> Response:
-    """Send a signed-in user to their work, anyone else to the public lookup page."""
-    actor = page_actor()
-    if actor is None:
-        return redirect(url_for("public.lookup_form"))
-    return redirect(url_for(HOME.get(actor.role, "public.lookup_form")))
-
-
-@bp.get("/tai-chinh")
-@staff("finance")
-def finance() -> str:
-    """The finance desk (its pages come with the finance issue)."""
-    return render_template("counter/placeholder.html", actor=page_actor(), title="Tài chính")
-
-
-@bp.get("/quan-tri")
-@staff("admin")
-def settings() -> str:
-    """The administrator's settings (their pages come with the settings issue)."""
-    return render_template("counter/placeholder.html", actor=page_actor(), title="Cài đặt")
-
-
-def _not_found(error: NotFound) -> Response | tuple[str, int]:
-    """Unknown pages answer a Vietnamese page; the API keeps its JSON 404."""
-    if request.path.startswith("/api/"):
-        return error_response(404, "not_found", error.description or "")
-    return render_template("counter/not_found.html", actor=None), 404
-
-
-def _csrf_failed(error: CSRFError) -> tuple[str, int]:
-    return render_template("counter/csrf.html", actor=None), 400
+__all__ = ["init_app", "pages", "queue_pages", "shift_pages"]
 
 
 def init_app(app: Flask) -> None:
     """Register the pages, and the Vietnamese 404 for everything outside the API."""
-    from einvoice.web.counter import pages, queue_pages, shift_pages  # noqa: F401 -- they add their routes to bp
-
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a counter page stays open all shift: the session bounds it
     app.jinja_env.globals["csrf_token"] = generate_csrf  # forms outside a FlaskForm (sign out, cancel) carry it too
     app.register_blueprint(bp)
-    app.register_error_handler(404, _not_found)
-    app.register_error_handler(CSRFError, _csrf_failed)
-
-
-@bp.errorhandler(NotFoundError)
-def _missing(error: NotFoundError) -> tuple[str, int]:
-    return render_template("counter/not_found.html", actor=page_actor()), 404
-
-
-@bp.errorhandler(ForbiddenError)
-def _forbidden(error: ForbiddenError) -> tuple[str, int]:
-    return render_template("counter/forbidden.html", actor=page_actor()), 403
-
-
-@bp.errorhandler(ConflictError)
-def _conflict(error: ConflictError) -> tuple[str, int]:
-    return render_template("counter/conflict.html", actor=page_actor(), reason=str(error)), 409
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(CSRFError, csrf_failed)

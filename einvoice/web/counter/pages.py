@@ -22,11 +22,11 @@ from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundErro
 from einvoice.services.issuing import CatalogueFee, local_date
 from einvoice.services.queries import get_document, get_document_xml
 from einvoice.services.search import search_key
-from einvoice.web.counter import HOME, bp, page_actor, staff
+from einvoice.web.counter.base import HOME, bp, page_actor, staff
 from einvoice.web.counter.forms import ActionForm, LoginForm, ReceiptForm
 from einvoice.web.logging import security_event
 from einvoice.web.printing import document_pdf
-from einvoice.web.runtime import runtime
+from einvoice.web.runtime import runtime, settings_of
 
 #: How many of the cashier's recently used fees the counter lists first.
 RECENT_FEES = 8
@@ -171,7 +171,7 @@ def issue() -> Response | tuple[str, int]:
         dossier_code=form.dossier_code.data or None,
         fee_request_id=int(form.fee_request_id.data) if form.fee_request_id.data else None,
     )
-    prefix = str(current_app.config.get("VIETQR_REFERENCE_PREFIX", "LP"))
+    prefix = settings_of().vietqr_reference_prefix
     try:
         document_id = issue_sale(rt.engine, sale, actor=actor, now=rt.now, tools=rt.tools, reference_prefix=prefix)
     except (RequestProblemsError, InvalidDocumentError) as error:
@@ -186,8 +186,8 @@ def issue() -> Response | tuple[str, int]:
 
 
 def _vietqr(payment: Any, total: Decimal) -> str | None:
-    config = current_app.config
-    bank_bin, account = config.get("VIETQR_BANK_BIN"), config.get("VIETQR_ACCOUNT")
+    settings = settings_of()
+    bank_bin, account = settings.vietqr_bank_bin, settings.vietqr_account
     if payment is None or not payment["transfer"] or not bank_bin or not account:
         return None
     try:

@@ -6,7 +6,7 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from einvoice.services import fee_requests
-from einvoice.web.counter import bp, page_actor, staff
+from einvoice.web.counter.base import bp, page_actor, staff
 from einvoice.web.counter.forms import ActionForm
 from einvoice.web.runtime import runtime
 

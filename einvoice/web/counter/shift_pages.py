@@ -13,7 +13,7 @@ from einvoice.render.pdf import html_to_pdf
 from einvoice.services import shifts
 from einvoice.services.errors import NotFoundError
 from einvoice.services.issuing import VN_TIME
-from einvoice.web.counter import bp, page_actor, staff
+from einvoice.web.counter.base import bp, page_actor, staff
 from einvoice.web.counter.forms import CloseShiftForm
 from einvoice.web.printing import inline_pdf
 from einvoice.web.runtime import runtime
