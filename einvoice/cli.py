@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from einvoice.commands import backup, document, signing, storage
+from einvoice.commands import backup, document, gateway, signing, storage
 
 
 @click.group()
@@ -16,6 +16,6 @@ def main() -> None:
     """Build, validate, sign and verify Vietnamese e-invoices and e-receipts."""
 
 
-for _module in (document, signing, storage, backup):
+for _module in (document, signing, storage, backup, gateway):
     for _command in _module.COMMANDS:
         main.add_command(_command)
