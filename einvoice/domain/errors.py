@@ -7,7 +7,8 @@ Exceptions::
 
     EInvoiceError                  base of everything einvoice raises on purpose
     ├── InvalidDocumentError       a document has problems; ``.problems`` lists every one of them
-    └── UnsafeInputError           input refused before it was read (size, DTD, entity, malformed XML)
+    ├── UnsafeInputError           input refused before it was read (size, DTD, entity, malformed XML)
+    └── IllegalTransition          an action the document's state does not allow (:mod:`einvoice.domain.lifecycle`)
 """
 
 from __future__ import annotations

@@ -17,8 +17,11 @@ from einvoice.domain.errors import Problem
 from einvoice.domain.parties import is_budget_unit_code, is_tax_code
 from einvoice.domain.series import (
     INVOICE_TEMPLATES,
+    LEGACY_RECEIPT_SERIES_NOTICE_EN,
+    LEGACY_RECEIPT_SERIES_NOTICE_VI,
     RECEIPT_TEMPLATES,
     is_invoice_series,
+    is_legacy_receipt_series,
     is_receipt_series,
     series_year,
 )
@@ -113,6 +116,14 @@ def create_series(
         else (kind == "invoice" and template in INVOICE_TEMPLATES and is_invoice_series(symbol))
     )
     year = series_year(symbol)
+    if kind == "receipt" and is_legacy_receipt_series(symbol):
+        raise RequestProblemsError(
+            [
+                Problem(
+                    "series_symbol_legacy", "symbol", LEGACY_RECEIPT_SERIES_NOTICE_VI, LEGACY_RECEIPT_SERIES_NOTICE_EN
+                )
+            ]
+        )
     if not well_formed or year is None:
         raise RequestProblemsError(
             [

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from einvoice.domain.corrections import reference_totals
 from einvoice.domain.documents import Invoice, LineNature, Receipt
 from einvoice.domain.errors import Problem
 from einvoice.domain.money import VND, exact, format_decimal, is_rounded, round_money
@@ -18,10 +19,11 @@ from einvoice.domain.series import (
     RECEIPT_TEMPLATES,
     SALES_INVOICE,
     is_invoice_series,
-    is_receipt_series,
+    is_legacy_receipt_series,
+    receipt_series_usable_on,
     series_matches_date,
 )
-from einvoice.domain.totals import compute_invoice_totals, line_amount
+from einvoice.domain.totals import line_amount
 from einvoice.domain.words import amount_in_words
 
 Finding = tuple[str, str, str]  # (XML path, message in Vietnamese, message in English)
@@ -135,12 +137,7 @@ def _rate_groups(doc: Document) -> Iterator[Finding]:
         return
     if doc.template == SALES_INVOICE:
         return
-    expected = {
-        g.rate.code: g
-        for g in compute_invoice_totals(
-            doc.lines, template=doc.template, currency=doc.currency, with_words=False
-        ).rate_groups
-    }
+    expected = {g.rate.code: g for g in reference_totals(doc).rate_groups}
     stated = {g.rate.code: g for g in doc.totals.rate_groups}
     base = f"{_INV}/NDHDon/TToan/THTTLTSuat"
     for code in sorted(expected.keys() - stated.keys()):
@@ -170,7 +167,7 @@ def _rate_groups(doc: Document) -> Iterator[Finding]:
 def _totals(doc: Document) -> Iterator[Finding]:
     if not isinstance(doc, Invoice):
         return
-    want = compute_invoice_totals(doc.lines, template=doc.template, currency=doc.currency, with_words=False)
+    want = reference_totals(doc)
     got = doc.totals
     base = f"{_INV}/NDHDon/TToan"
     pairs: list[tuple[str, str, Decimal | None, Decimal | None]] = [
@@ -217,7 +214,14 @@ def _series(doc: Document) -> Iterator[Finding]:
     if isinstance(doc, Invoice):
         path, well_formed = f"{_INV}/TTChung/KHHDon", is_invoice_series(doc.series)
     else:
-        path, well_formed = f"{_RCT}/TTChung/KHBLai", is_receipt_series(doc.series)
+        path, well_formed = f"{_RCT}/TTChung/KHBLai", receipt_series_usable_on(doc.series, doc.issue_date)
+        if not well_formed and is_legacy_receipt_series(doc.series):
+            yield (
+                path,
+                f"Ký hiệu '{doc.series}' theo mẫu cũ không dùng từ ngày 01/07/2026; phải có 5 ký tự (26TAA).",
+                f"series '{doc.series}' of the old form is not used from 1 July 2026; it needs 5 characters (26TAA)",
+            )
+            return
     if not well_formed:
         yield path, f"Ký hiệu '{doc.series}' không đúng quy định.", f"series '{doc.series}' is malformed"
     elif not series_matches_date(doc.series, doc.issue_date):

@@ -35,6 +35,11 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/documents/<id:document_id>", "GET"): SIGNED_IN,
     ("/api/v1/documents/<id:document_id>/xml", "GET"): SIGNED_IN,
     ("/api/v1/idempotency-keys/<string:key>", "GET"): SIGNED_IN,
+    # Corrections: cashiers replace receipts of their own counter on the day (checked by the service, per document).
+    ("/api/v1/receipts/<id:document_id>/replacement", "POST"): SIGNED_IN,
+    ("/api/v1/invoices/<id:document_id>/replacement", "POST"): (F, A),
+    ("/api/v1/invoices/<id:document_id>/adjustment", "POST"): (F, A),
+    ("/api/v1/documents/<id:document_id>/error-notices", "POST"): (F, A),
     ("/api/v1/drafts", "POST"): (C,),
     ("/api/v1/drafts/<id:draft_id>", "GET"): (C,),
     ("/api/v1/drafts/<id:draft_id>", "PUT"): (C,),

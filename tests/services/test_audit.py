@@ -67,7 +67,7 @@ def test_edit_is_reported_with_its_number(engine: Engine, history: dict[int, int
     findings = verify_audit(engine)
     assert findings
     assert {finding.number for finding in findings} >= {number}
-    assert all(finding.series == "EBL01/26T" for finding in findings)
+    assert all(finding.series == "EBL01/26TAA" for finding in findings)
 
 
 def test_removing_the_last_entry_is_reported(engine: Engine, history: dict[int, int]) -> None:
@@ -96,4 +96,4 @@ def test_audit_verify_command_exits_1_listing_the_row(engine: Engine, history: d
     _edit_xml(engine, history[2], 2)
     tampered = runner.invoke(main, ["audit-verify", "--database-url", url])
     assert tampered.exit_code == 1
-    assert f"series EBL01/26T number 2: documents row {history[2]}" in tampered.output
+    assert f"series EBL01/26TAA number 2: documents row {history[2]}" in tampered.output
