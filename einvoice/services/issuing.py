@@ -45,6 +45,7 @@ from einvoice.domain.series import (
     receipt_series_usable_on,
 )
 from einvoice.domain.totals import fee_line, make_invoice, make_receipt
+from einvoice.services import outbox
 from einvoice.services.audit import IssueEntry, append_issue_entry
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError, problem
 from einvoice.services.search import search_key
@@ -265,6 +266,9 @@ def _issue_once(
         "correction": None if request.related is None else _CORRECTIONS[request.related.kind],
     }
     document_id: int = conn.execute(_INSERT_DOCUMENT, {**values, "xml": signed}).scalar_one()
+    outbox.enqueue(
+        conn, document_id=document_id, issuer_id=row["issuer_id"], kind=kind, series=row["symbol"], now=moment
+    )
     conn.execute(
         _INSERT_EVENT, {"document_id": document_id, "actor": actor.username, "actor_id": actor.user_id, "at": moment}
     )

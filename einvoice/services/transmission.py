@@ -1,0 +1,329 @@
+"""The worker that carries the outbox to the tax authority and brings its answers back (``einvoice worker``).
+
+Several workers may run (processes, hosts). Each round a worker packs queued items, claims one due message with a
+lease (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite's write lock lets one claimant at a time), and:
+
+- a message never confirmed delivered: if an earlier attempt may have reached the provider (``attempts > 0``), it
+  **asks the status first** and sends only if the provider does not have it; the attempt is counted and committed
+  *before* the network call, so a worker killed mid-send leaves a trace that makes the next one ask first;
+- a delivered message: asks its status and applies every new answer, matched by ``MTDTChieu`` and kept once by its own
+  ``MTDiep`` (a duplicated or late answer changes nothing): 999 refusing the message, 202 (the coded invoice, stored
+  as received, becomes the document of record), 204, 301. Each document moves ``send`` → ``accept``/``reject``.
+
+Failures back off exponentially with jitter; after ``max_attempts`` sends, or a refusal by the provider itself, the
+message is **parked** with its reason for an administrator, who can retry it (:func:`retry_parked`). Every attempt
+is logged in ``outbox_attempts``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import random
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine, Row, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from einvoice.domain.lifecycle import Action, IllegalTransition
+from einvoice.gateway.base import Gateway, GatewayError, GatewayRefused, Submitted
+from einvoice.services import outbox
+from einvoice.services.corrections import move
+from einvoice.services.issuing import Actor
+from einvoice.storage.engine import writing
+from einvoice.storage.schema import authority_answers, coded_documents, outbox_attempts, outbox_messages
+from einvoice.xmldoc import envelope as env
+
+log = logging.getLogger("einvoice.transmission")
+SYSTEM = Actor(None, "einvoice-worker", "admin")
+#: The answer that ends a message, by the message's type.
+FINAL_ANSWERS = {
+    env.CODED_INVOICE: frozenset({env.CODED, env.CHECK_RESULT}),
+    env.UNCODED_INVOICES: frozenset({env.CHECK_RESULT}),
+    env.RECEIPT_TABLE: frozenset({env.CHECK_RESULT}),
+    env.ERROR_NOTICE: frozenset({env.NOTICE_RESULT}),
+}
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How a worker paces itself."""
+
+    addressing: outbox.Addressing
+    lease: timedelta = timedelta(seconds=60)
+    poll_interval: timedelta = timedelta(seconds=2)
+    batch_window: timedelta = timedelta(minutes=10)
+    base_backoff: timedelta = timedelta(seconds=1)
+    max_backoff: timedelta = timedelta(minutes=10)
+    max_attempts: int = 25
+
+
+def worker_name() -> str:
+    """Return a name for this worker process (host and pid), recorded with its leases and attempts."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+class Worker:
+    """One worker: a gateway, a database, a clock."""
+
+    def __init__(
+        self, engine: Engine, gateway: Gateway, settings: WorkerSettings, now: Callable[[], datetime], name: str = ""
+    ) -> None:
+        self.engine, self.gateway, self.settings, self.now = engine, gateway, settings, now
+        self.name = name or worker_name()
+        self.random = random.Random()  # noqa: S311 -- jitter, not a secret
+
+    def run_once(self) -> bool:
+        """Pack, then handle one due message; return whether there was one."""
+        with writing(self.engine) as conn:
+            outbox.pack(conn, self.settings.addressing, now=self.now(), batch_window=self.settings.batch_window)
+        message = self._claim()
+        if message is None:
+            return False
+        try:
+            if message.state == outbox.PENDING:
+                self._deliver(message)
+            else:
+                self._collect(message)
+        except GatewayRefused as error:
+            self._park(message, f"refused by the provider: {error}")
+        except GatewayError as error:
+            self._retry_later(message, str(error))
+        return True
+
+    def _claim(self) -> Row | None:  # type: ignore[type-arg]
+        now = self.now()
+        query = (
+            select(outbox_messages)
+            .where(
+                outbox_messages.c.state.in_((outbox.PENDING, outbox.SENT)),
+                outbox_messages.c.next_attempt_at <= now,
+                or_(outbox_messages.c.lease_until.is_(None), outbox_messages.c.lease_until < now),
+            )
+            .order_by(outbox_messages.c.next_attempt_at, outbox_messages.c.id)
+            .limit(1)
+        )
+        with writing(self.engine) as conn:
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            conn.execute(
+                update(outbox_messages)
+                .where(outbox_messages.c.id == row.id)
+                .values(lease_owner=self.name, lease_until=now + self.settings.lease)
+            )
+        return row
+
+    def _deliver(self, message: Row) -> None:  # type: ignore[type-arg]
+        if message.attempts > 0:  # an earlier attempt may have arrived: never send twice
+            status = self.gateway.status(message.mtdiep)
+            self._log(message.id, "status", "known" if status.known else "unknown")
+            if status.known:
+                self._mark_sent(message, "delivered by an earlier attempt")
+                self._apply_answers(message, status.answers)
+                return
+        with writing(self.engine) as conn:
+            conn.execute(
+                update(outbox_messages)
+                .where(outbox_messages.c.id == message.id)
+                .values(attempts=outbox_messages.c.attempts + 1)
+            )
+            self._log(message.id, "send", "sending", conn=conn)
+        outcome = self.gateway.send(message.mtdiep, bytes(message.payload))
+        self._mark_sent(message, "duplicate" if outcome is Submitted.DUPLICATE else "accepted")
+
+    def _collect(self, message: Row) -> None:  # type: ignore[type-arg]
+        status = self.gateway.status(message.mtdiep)
+        self._log(message.id, "status", f"{len(status.answers)} answers" if status.known else "unknown")
+        if not status.known:  # the provider lost it: send again, same MTDiep and bytes
+            self._reschedule(message, state=outbox.PENDING, delay=timedelta(0), error="unknown to the provider")
+            return
+        self._apply_answers(message, status.answers)
+
+    def _mark_sent(self, message: Row, outcome: str) -> None:  # type: ignore[type-arg]
+        now = self.now()
+        with writing(self.engine) as conn:
+            current = conn.execute(select(outbox_messages.c.state).where(outbox_messages.c.id == message.id)).scalar()
+            if current != outbox.PENDING:
+                return
+            conn.execute(
+                update(outbox_messages)
+                .where(outbox_messages.c.id == message.id)
+                .values(state=outbox.SENT, sent_at=now, next_attempt_at=now + self.settings.poll_interval)
+            )
+            for document_id in outbox.message_documents(conn, message.id):
+                _move(conn, document_id, Action.SEND, now, None)
+            self._log(message.id, "send", outcome, conn=conn)
+
+    def _apply_answers(self, message: Row, answers: tuple[bytes, ...]) -> None:  # type: ignore[type-arg]
+        final = False
+        for raw in answers:
+            try:
+                answer = env.read_message(raw)
+            except (ValueError, env.EnvelopeError) as error:
+                log.warning("unreadable answer to %s: %s", message.mtdiep, error)
+                continue
+            if answer.header.answers != message.mtdiep:
+                continue  # not ours: matched by MTDTChieu only
+            final = self._record(message, answer) or final
+        if final:
+            with writing(self.engine) as conn:
+                conn.execute(
+                    update(outbox_messages)
+                    .where(outbox_messages.c.id == message.id)
+                    .values(state=outbox.DONE, done_at=self.now(), lease_owner=None, lease_until=None)
+                )
+        else:
+            self._reschedule(message, state=outbox.SENT, delay=self.settings.poll_interval)
+
+    def _record(self, message: Row, answer: env.Message) -> bool:  # type: ignore[type-arg]
+        """Store a new answer and apply it, once; return whether the message is finished."""
+        now = self.now()
+        code = answer.header.code
+        try:
+            with writing(self.engine) as conn:
+                seen = conn.execute(
+                    select(authority_answers.c.id).where(authority_answers.c.mtdiep == answer.header.message_id)
+                ).first()
+                if seen is not None:
+                    return self._finished(message)
+                answer_id = conn.execute(
+                    authority_answers.insert()
+                    .values(
+                        mtdiep=answer.header.message_id,
+                        answers=message.mtdiep,
+                        code=code,
+                        message_id=message.id,
+                        raw=answer.raw,
+                        received_at=now,
+                    )
+                    .returning(authority_answers.c.id)
+                ).scalar_one()
+                documents = outbox.message_documents(conn, message.id)
+                final = _apply(conn, code, answer, answer_id, documents, now)
+                return final or code in FINAL_ANSWERS.get(message.code, frozenset())
+        except IntegrityError:  # another worker stored the same answer at the same moment
+            return self._finished(message)
+
+    def _finished(self, message: Row) -> bool:  # type: ignore[type-arg]
+        finals = FINAL_ANSWERS.get(message.code, frozenset())
+        with self.engine.connect() as conn:
+            codes = set(
+                conn.execute(select(authority_answers.c.code).where(authority_answers.c.answers == message.mtdiep))
+                .scalars()
+                .all()
+            )
+        return bool(codes & finals)
+
+    def _retry_later(self, message: Row, error: str) -> None:  # type: ignore[type-arg]
+        attempts = message.attempts + (1 if message.state == outbox.PENDING else 0)
+        if attempts >= self.settings.max_attempts:
+            self._park(message, f"{attempts} attempts failed; last: {error}")
+            return
+        backoff = min(self.settings.base_backoff * (2 ** min(attempts, 16)), self.settings.max_backoff)
+        delay = backoff * self.random.uniform(0.5, 1.0)
+        self._reschedule(message, state=message.state, delay=delay, error=error)
+
+    def _reschedule(self, message: Row, *, state: str, delay: timedelta, error: str | None = None) -> None:  # type: ignore[type-arg]
+        with writing(self.engine) as conn:
+            conn.execute(
+                update(outbox_messages)
+                .where(outbox_messages.c.id == message.id, outbox_messages.c.state.in_((outbox.PENDING, outbox.SENT)))
+                .values(
+                    state=state,
+                    next_attempt_at=self.now() + delay,
+                    last_error=error[:1000] if error else outbox_messages.c.last_error,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+            if error:
+                self._log(message.id, "retry", "later", error, conn=conn)
+
+    def _park(self, message: Row, reason: str) -> None:  # type: ignore[type-arg]
+        log.error("message %s parked: %s", message.mtdiep, reason)
+        with writing(self.engine) as conn:
+            conn.execute(
+                update(outbox_messages)
+                .where(outbox_messages.c.id == message.id)
+                .values(state=outbox.PARKED, last_error=reason[:1000], lease_owner=None, lease_until=None)
+            )
+            self._log(message.id, "park", "parked", reason, conn=conn)
+
+    def _log(
+        self, message_id: int, action: str, outcome: str, detail: str | None = None, *, conn: Connection | None = None
+    ) -> None:
+        values = {
+            "message_id": message_id,
+            "action": action,
+            "outcome": outcome[:20],
+            "detail": detail[:1000] if detail else None,
+            "worker": self.name,
+            "at": self.now(),
+        }
+        if conn is not None:
+            conn.execute(outbox_attempts.insert().values(**values))
+            return
+        with writing(self.engine) as own:
+            own.execute(outbox_attempts.insert().values(**values))
+
+
+def retry_parked(engine: Engine, message_row_id: int, now: datetime) -> bool:
+    """Put a parked message back in line (an administrator's "retry"); return whether it was parked."""
+    with writing(engine) as conn:
+        changed = conn.execute(
+            update(outbox_messages)
+            .where(outbox_messages.c.id == message_row_id, outbox_messages.c.state == outbox.PARKED)
+            .values(state=outbox.PENDING, next_attempt_at=now)
+        ).rowcount
+    return bool(changed)
+
+
+def _apply(
+    conn: Connection, code: str, answer: env.Message, answer_id: int, documents: list[int], now: datetime
+) -> bool:
+    """Apply one new answer to the message's documents; return whether it ends the message."""
+    if code == env.TECHNICAL_RECEIPT:
+        accepted, reasons = env.technical_receipt_ok(answer)
+        if accepted:
+            return False
+        text = "; ".join(f"{r.code} {r.text}" for r in reasons)
+        for document_id in documents:
+            _move(conn, document_id, Action.REJECT, now, f"999: {text}")
+        return True
+    if code == env.CODED:
+        coded = env.coded_invoice(answer)
+        for document_id in documents:
+            conn.execute(
+                coded_documents.insert().values(
+                    document_id=document_id,
+                    authority_code=coded.authority_code,
+                    xml=coded.document,
+                    sha256=hashlib.sha256(coded.document).hexdigest(),
+                    answer_id=answer_id,
+                    received_at=now,
+                )
+            )
+            _move(conn, document_id, Action.ACCEPT, now, f"MCCQT {coded.authority_code}")
+        return True
+    if code == env.CHECK_RESULT:
+        result = env.check_result(answer)
+        text = "; ".join(f"{r.code} {r.text}" + (f" — {r.fix}" if r.fix else "") for r in result.reasons)
+        for document_id in documents:
+            action = Action.ACCEPT if result.accepted else Action.REJECT
+            _move(conn, document_id, action, now, None if result.accepted else f"204: {text}")
+        return True
+    return code == env.NOTICE_RESULT
+
+
+def _move(conn: Connection, document_id: int, action: Action, now: datetime, reason: str | None) -> None:
+    try:
+        move(conn, document_id, action, SYSTEM, now, reason=reason[:255] if reason else None)
+    except IllegalTransition as error:  # e.g. a document already moved by an earlier answer: nothing to change
+        log.info("document %s: %s not applied (%s)", document_id, action.value, error)
