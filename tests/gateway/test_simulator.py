@@ -31,14 +31,6 @@ class Clock:
         return self.value
 
 
-@pytest.fixture(scope="module")
-def authority_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One simulator data folder (its CQT certificate) for the module: making an RSA root is slow."""
-    folder = tmp_path_factory.mktemp("simulator")
-    authority_signer(folder)
-    return folder
-
-
 @pytest.fixture
 def clock() -> Clock:
     """The simulator's clock."""

@@ -31,14 +31,6 @@ TOKEN = "worker-test-token"
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def authority_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The simulator's data folder (its CQT certificate), made once."""
-    folder = tmp_path_factory.mktemp("simulator")
-    authority_signer(folder)
-    return folder
-
-
 @pytest.fixture
 def signed_tools() -> Toolchain:
     """Validate and sign for real with the TEST-ONLY certificate of the world's issuer."""
