@@ -55,13 +55,14 @@ def worker_command(
     """Send queued documents to the tax authority through the T-VAN and apply its answers (several may run)."""
     from einvoice.gateway.http import HttpGateway, HttpSettings
     from einvoice.services.outbox import Addressing
+    from einvoice.services.toolchain import pkcs12_toolchain
     from einvoice.services.transmission import Worker, WorkerSettings
     from einvoice.storage.engine import make_engine
 
     engine = make_engine(resolve_url(database_url))
     gateway = HttpGateway(HttpSettings(tvan_url, tvan_token))
     settings = WorkerSettings(Addressing(tvan_code), poll_interval=timedelta(seconds=poll_interval))
-    worker = Worker(engine, gateway, settings, lambda: datetime.now(UTC))
+    worker = Worker(engine, gateway, settings, lambda: datetime.now(UTC), sign=pkcs12_toolchain().sign)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"worker {worker.name} sending to {tvan_url}")

@@ -24,7 +24,7 @@ import random
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import Connection, Engine, Row, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ from einvoice.gateway.base import Gateway, GatewayError, GatewayRefused, Submitt
 from einvoice.services import outbox
 from einvoice.services.corrections import move
 from einvoice.services.issuing import Actor
+from einvoice.services.receipt_tables import Sign, pack_tables
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import authority_answers, coded_documents, outbox_attempts, outbox_messages
 from einvoice.xmldoc import envelope as env
@@ -60,6 +61,8 @@ class WorkerSettings:
     base_backoff: timedelta = timedelta(seconds=1)
     max_backoff: timedelta = timedelta(minutes=10)
     max_attempts: int = 25
+    #: When each day's receipts table 01/TH-BLĐT is packed (Hà Nội time); later receipts go in supplements at once.
+    table_at: time = time(20, 0)
 
 
 def worker_name() -> str:
@@ -71,9 +74,16 @@ class Worker:
     """One worker: a gateway, a database, a clock."""
 
     def __init__(
-        self, engine: Engine, gateway: Gateway, settings: WorkerSettings, now: Callable[[], datetime], name: str = ""
+        self,
+        engine: Engine,
+        gateway: Gateway,
+        settings: WorkerSettings,
+        now: Callable[[], datetime],
+        *,
+        sign: Sign | None = None,
+        name: str = "",
     ) -> None:
-        self.engine, self.gateway, self.settings, self.now = engine, gateway, settings, now
+        self.engine, self.gateway, self.settings, self.now, self.sign = engine, gateway, settings, now, sign
         self.name = name or worker_name()
         self.random = random.Random()  # noqa: S311 -- jitter, not a secret
 
@@ -81,6 +91,10 @@ class Worker:
         """Pack, then handle one due message; return whether there was one."""
         with writing(self.engine) as conn:
             outbox.pack(conn, self.settings.addressing, now=self.now(), batch_window=self.settings.batch_window)
+            if self.sign is not None:  # receipts need the issuer's signature on their daily table
+                pack_tables(
+                    conn, self.settings.addressing, now=self.now(), table_at=self.settings.table_at, sign=self.sign
+                )
         message = self._claim()
         if message is None:
             return False

@@ -41,7 +41,9 @@ class Layout:
 
 INVOICE: Final = Layout("invoice", formats.INVOICE_ROOT, formats.INVOICE_DATA, "NBan", ("NBan", "NMua", "CQT"))
 RECEIPT: Final = Layout("receipt", formats.RECEIPT_ROOT, formats.RECEIPT_DATA, "DVThu", ("DVThu",))
-LAYOUTS: Final = {INVOICE.root: INVOICE, RECEIPT.root: RECEIPT}
+#: The receipts' daily table 01/TH-BLĐT (choice 20), signed by the collecting organisation.
+RECEIPT_TABLE: Final = Layout("receipt_table", "BTHDLBLai", "DLBTHop", "NNT", ("NNT",))
+LAYOUTS: Final = {INVOICE.root: INVOICE, RECEIPT.root: RECEIPT, RECEIPT_TABLE.root: RECEIPT_TABLE}
 #: The tax authority's slot: it signs the data, the code it assigned (``MCCQT``) and its own signing time.
 AUTHORITY_ROLE: Final = "CQT"
 AUTHORITY_CODE: Final = "MCCQT"

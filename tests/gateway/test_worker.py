@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from lxml import etree
 from render.signed_docs import signer_for
 from sqlalchemy import Engine, func, select
 
@@ -19,10 +20,12 @@ from einvoice.domain.totals import goods_line
 from einvoice.gateway.http import HttpGateway, HttpSettings
 from einvoice.gateway.simulator import SimulatedAuthority, authority_signer, create_simulator, judge_as_authority
 from einvoice.services import catalogue
-from einvoice.services.issuing import InvoiceRequest, Toolchain, issue_document
+from einvoice.services.issuing import CatalogueFee, InvoiceRequest, ReceiptRequest, Toolchain, issue_document
 from einvoice.services.outbox import Addressing
 from einvoice.services.transmission import Worker, WorkerSettings, retry_parked
 from einvoice.storage.schema import coded_documents, documents, outbox_attempts, outbox_messages
+from einvoice.xmldoc import envelope as env
+from einvoice.xmldoc.safe import parse_untrusted
 from einvoice.xmldoc.sign import sign_built
 from einvoice.xmldoc.validate import validate_document
 from einvoice.xmldoc.verify import verify_document
@@ -57,9 +60,9 @@ def gateway(authority: SimulatedAuthority) -> Iterator[HttpGateway]:
     found.close()
 
 
-def _worker(engine: Engine, gateway: HttpGateway, clock: Any, name: str = "w1") -> Worker:
+def _worker(engine: Engine, gateway: HttpGateway, clock: Any, name: str = "w1", sign: Any = None) -> Worker:
     settings = WorkerSettings(Addressing("0100000001"), batch_window=timedelta(minutes=1), max_attempts=6)
-    worker = Worker(engine, gateway, settings, clock, name=name)
+    worker = Worker(engine, gateway, settings, clock, sign=sign, name=name)
     worker.random.seed(1)
     return worker
 
@@ -201,3 +204,43 @@ def test_a_refusing_provider_parks_the_message_until_an_admin_retries(
     assert retry_parked(engine, parked.id, clock())
     _drain([_worker(engine, right, clock)], clock)
     assert _transmission(engine, ids) == ["accepted"]
+
+
+def test_receipts_of_a_day_go_in_one_signed_table_then_supplements(
+    engine: Engine,
+    world: dict[str, Any],
+    signed_tools: Toolchain,
+    clock: Any,
+    gateway: HttpGateway,
+    authority: SimulatedAuthority,
+) -> None:
+    """Receipts wait for the day's table time, travel in one signed 01/TH-BLĐT, later ones in a supplement."""
+    request = ReceiptRequest(world["receipts"]["id"], Buyer(name="Nguyễn Văn An"), (CatalogueFee("LP-CT", 2),))
+
+    def issue() -> int:
+        return issue_document(engine, request, actor=world["cashier"], now=clock, tools=signed_tools).id
+
+    first = [issue() for _ in range(3)]
+    worker = _worker(engine, gateway, clock, sign=signed_tools.sign)  # the clock says 09:00 in Hà Nội
+    assert not worker.run_once()
+    clock.value = clock.value.replace(hour=13, minute=5)  # 20:05 in Hà Nội: the day's table is due
+    _drain([worker], clock)
+    assert _transmission(engine, first) == ["accepted"] * 3
+    late = [issue()]
+    _drain([worker], clock)
+    assert _transmission(engine, late) == ["accepted"]
+    with engine.connect() as conn:
+        tables = [
+            bytes(raw)
+            for raw in conn.execute(select(outbox_messages.c.payload).order_by(outbox_messages.c.id)).scalars()
+        ]
+    assert len(tables) == 2
+    items = [env.read_message(raw).items[0] for raw in tables]
+    assert b"<LDau>1</LDau>" in items[0]
+    assert items[0].count(b"<DLieu>") == 3
+    assert b"<BSLThu>1</BSLThu>" in items[1]
+    assert items[1].count(b"<DLieu>") == 1
+    assert all(verify_document(item, allow_development=True).valid for item in items)
+    schema = etree.XMLSchema(file=str(Path(__file__).resolve().parents[2] / "schemas" / "bthdlblai-1.0.0.xsd"))
+    for item in items:
+        assert schema.validate(parse_untrusted(item)), schema.error_log
