@@ -169,7 +169,13 @@ class Worker:
             conn.execute(
                 update(outbox_messages)
                 .where(outbox_messages.c.id == message.id)
-                .values(state=outbox.SENT, sent_at=now, next_attempt_at=now + self.settings.poll_interval)
+                .values(
+                    state=outbox.SENT,
+                    sent_at=now,
+                    next_attempt_at=now + self.settings.poll_interval,
+                    lease_owner=None,
+                    lease_until=None,
+                )
             )
             for document_id in outbox.message_documents(conn, message.id):
                 _move(conn, document_id, Action.SEND, now, None)
