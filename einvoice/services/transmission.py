@@ -26,12 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+import httpx
 from sqlalchemy import Connection, Engine, Row, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from einvoice.domain.lifecycle import Action, IllegalTransition
 from einvoice.gateway.base import Gateway, GatewayError, GatewayRefused, Submitted
-from einvoice.services import outbox
+from einvoice.services import outbox, webhooks
 from einvoice.services.corrections import move
 from einvoice.services.issuing import Actor
 from einvoice.services.receipt_tables import Sign, pack_tables
@@ -82,22 +83,25 @@ class Worker:
         *,
         sign: Sign | None = None,
         name: str = "",
+        webhook_transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.engine, self.gateway, self.settings, self.now, self.sign = engine, gateway, settings, now, sign
+        self.webhook_transport = webhook_transport
         self.name = name or worker_name()
         self.random = random.Random()  # noqa: S311 -- jitter, not a secret
 
     def run_once(self) -> bool:
         """Pack, then handle one due message; return whether there was one."""
+        settings, now = self.settings, self.now()
         with writing(self.engine) as conn:
-            outbox.pack(conn, self.settings.addressing, now=self.now(), batch_window=self.settings.batch_window)
+            outbox.pack(conn, settings.addressing, now=now, batch_window=settings.batch_window)
             if self.sign is not None:  # receipts need the issuer's signature on their daily table
-                pack_tables(
-                    conn, self.settings.addressing, now=self.now(), table_at=self.settings.table_at, sign=self.sign
-                )
+                pack_tables(conn, settings.addressing, now=now, table_at=settings.table_at, sign=self.sign)
+            webhooks.fan_out(conn)
+        pushed = webhooks.deliver_due(self.engine, now=now, transport=self.webhook_transport)
         message = self._claim()
         if message is None:
-            return False
+            return pushed > 0
         try:
             if message.state == outbox.PENDING:
                 self._deliver(message)

@@ -347,3 +347,33 @@ coded_documents = Table(
     Column("answer_id", ForeignKey("authority_answers.id"), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
 )
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(1000), nullable=False),
+    Column("secret", String(100), nullable=False),  # signs deliveries (HMAC-SHA256); shown once at registration
+    Column("active", Boolean, nullable=False),
+    Column("cursor", Integer, nullable=False),  # the last document_events.id fanned out to this webhook
+    Column("created_by", ForeignKey("users.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhook_id", ForeignKey("webhooks.id"), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("payload", Text, nullable=False),  # the JSON body, fixed when the event happened
+    Column("state", String(10), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_status", Integer),
+    Column("last_error", String(500)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_webhook_id"),
+    Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+)

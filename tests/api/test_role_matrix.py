@@ -66,6 +66,14 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/users/<id:user_id>", "PATCH"): (A,),
     ("/api/v1/users/<id:user_id>/tokens", "POST"): (A,),
     ("/api/v1/tokens/<id:token_id>", "DELETE"): (A,),
+    # The road to the tax authority: what an administrator watches and retries, and the webhooks.
+    ("/api/v1/authority-messages", "GET"): (A,),
+    ("/api/v1/authority-messages/<id:message_id>", "GET"): (A,),
+    ("/api/v1/authority-messages/<id:message_id>/retry", "POST"): (A,),
+    ("/api/v1/webhooks", "GET"): (A,),
+    ("/api/v1/webhooks", "POST"): (A,),
+    ("/api/v1/webhooks/<id:webhook_id>", "DELETE"): (A,),
+    ("/api/v1/webhooks/<id:webhook_id>/deliveries", "GET"): (A,),
 }
 
 

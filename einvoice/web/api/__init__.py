@@ -81,8 +81,8 @@ def init_app(app: Flask) -> Api:
     app.url_map.converters["id"] = IdConverter
     api = Api(app)
     api.register_converter(IdConverter, _id_schema)
-    from einvoice.web.api import admin, corrections, documents, drafts, session, verify
+    from einvoice.web.api import admin, corrections, documents, drafts, session, transmission, verify
 
-    for module in (session, documents, corrections, drafts, verify, admin):
+    for module in (session, documents, corrections, drafts, verify, admin, transmission):
         api.register_blueprint(module.blp)
     return api
