@@ -114,6 +114,7 @@ class Worker:
         return True
 
     def _claim(self) -> Row | None:  # type: ignore[type-arg]
+        """Lease one due message; a first send is counted in the same transaction, before the network call."""
         now = self.now()
         query = (
             select(outbox_messages)
@@ -131,38 +132,39 @@ class Worker:
             row = conn.execute(query).first()
             if row is None:
                 return None
-            conn.execute(
-                update(outbox_messages)
-                .where(outbox_messages.c.id == row.id)
-                .values(lease_owner=self.name, lease_until=now + self.settings.lease)
-            )
+            first_send = row.state == outbox.PENDING and row.attempts == 0
+            values = {"lease_owner": self.name, "lease_until": now + self.settings.lease}
+            if first_send:
+                values["attempts"] = outbox_messages.c.attempts + 1
+            conn.execute(update(outbox_messages).where(outbox_messages.c.id == row.id).values(**values))
+            if first_send:
+                self._log(row.id, "send", "sending", conn=conn)
         return row
 
     def _deliver(self, message: Row) -> None:  # type: ignore[type-arg]
         if message.attempts > 0:  # an earlier attempt may have arrived: never send twice
             status = self.gateway.status(message.mtdiep)
-            self._log(message.id, "status", "known" if status.known else "unknown")
             if status.known:
                 self._mark_sent(message, "delivered by an earlier attempt")
-                self._apply_answers(message, status.answers)
+                self._apply_answers(message, status.answers, "known")
                 return
-        with writing(self.engine) as conn:
-            conn.execute(
-                update(outbox_messages)
-                .where(outbox_messages.c.id == message.id)
-                .values(attempts=outbox_messages.c.attempts + 1)
-            )
-            self._log(message.id, "send", "sending", conn=conn)
+            with writing(self.engine) as conn:
+                conn.execute(
+                    update(outbox_messages)
+                    .where(outbox_messages.c.id == message.id)
+                    .values(attempts=outbox_messages.c.attempts + 1)
+                )
+                self._log(message.id, "status", "unknown", conn=conn)
+                self._log(message.id, "send", "sending", conn=conn)
         outcome = self.gateway.send(message.mtdiep, bytes(message.payload))
         self._mark_sent(message, "duplicate" if outcome is Submitted.DUPLICATE else "accepted")
 
     def _collect(self, message: Row) -> None:  # type: ignore[type-arg]
         status = self.gateway.status(message.mtdiep)
-        self._log(message.id, "status", f"{len(status.answers)} answers" if status.known else "unknown")
         if not status.known:  # the provider lost it: send again, same MTDiep and bytes
             self._reschedule(message, state=outbox.PENDING, delay=timedelta(0), error="unknown to the provider")
             return
-        self._apply_answers(message, status.answers)
+        self._apply_answers(message, status.answers, f"{len(status.answers)} answers")
 
     def _mark_sent(self, message: Row, outcome: str) -> None:  # type: ignore[type-arg]
         now = self.now()
@@ -185,65 +187,37 @@ class Worker:
                 _move(conn, document_id, Action.SEND, now, None)
             self._log(message.id, "send", outcome, conn=conn)
 
-    def _apply_answers(self, message: Row, answers: tuple[bytes, ...]) -> None:  # type: ignore[type-arg]
-        final = False
+    def _apply_answers(self, message: Row, answers: tuple[bytes, ...], seen: str) -> None:  # type: ignore[type-arg]
+        """Store and apply every new answer, then finish or reschedule the message: one transaction."""
+        ours = []
         for raw in answers:
             try:
                 answer = env.read_message(raw)
             except (ValueError, env.EnvelopeError) as error:
                 log.warning("unreadable answer to %s: %s", message.mtdiep, error)
                 continue
-            if answer.header.answers != message.mtdiep:
-                continue  # not ours: matched by MTDTChieu only
-            final = self._record(message, answer) or final
-        if final:
-            with writing(self.engine) as conn:
-                conn.execute(
-                    update(outbox_messages)
-                    .where(outbox_messages.c.id == message.id)
-                    .values(state=outbox.DONE, done_at=self.now(), lease_owner=None, lease_until=None)
-                )
-        else:
-            self._reschedule(message, state=outbox.SENT, delay=self.settings.poll_interval)
-
-    def _record(self, message: Row, answer: env.Message) -> bool:  # type: ignore[type-arg]
-        """Store a new answer and apply it, once; return whether the message is finished."""
+            if answer.header.answers == message.mtdiep:  # matched by MTDTChieu only
+                ours.append(answer)
         now = self.now()
-        code = answer.header.code
         try:
             with writing(self.engine) as conn:
-                seen = conn.execute(
-                    select(authority_answers.c.id).where(authority_answers.c.mtdiep == answer.header.message_id)
-                ).first()
-                if seen is not None:
-                    return self._finished(message)
-                answer_id = conn.execute(
-                    authority_answers.insert()
-                    .values(
-                        mtdiep=answer.header.message_id,
-                        answers=message.mtdiep,
-                        code=code,
-                        message_id=message.id,
-                        raw=answer.raw,
-                        received_at=now,
-                    )
-                    .returning(authority_answers.c.id)
-                ).scalar_one()
-                documents = outbox.message_documents(conn, message.id)
-                final = _apply(conn, code, answer, answer_id, documents, now)
-                return final or code in FINAL_ANSWERS.get(message.code, frozenset())
-        except IntegrityError:  # another worker stored the same answer at the same moment
-            return self._finished(message)
-
-    def _finished(self, message: Row) -> bool:  # type: ignore[type-arg]
-        finals = FINAL_ANSWERS.get(message.code, frozenset())
-        with self.engine.connect() as conn:
-            codes = set(
-                conn.execute(select(authority_answers.c.code).where(authority_answers.c.answers == message.mtdiep))
-                .scalars()
-                .all()
-            )
-        return bool(codes & finals)
+                self._log(message.id, "status", seen, conn=conn)
+                for answer in ours:
+                    _record(conn, message, answer, now)
+                codes = set(
+                    conn.execute(
+                        select(authority_answers.c.code).where(authority_answers.c.answers == message.mtdiep)
+                    ).scalars()
+                )
+                done = bool(codes & FINAL_ANSWERS.get(message.code, frozenset())) or _refused(conn, message)
+                values: dict[str, object] = {"lease_owner": None, "lease_until": None}
+                if done:
+                    values.update(state=outbox.DONE, done_at=now)
+                else:
+                    values.update(next_attempt_at=now + self.settings.poll_interval)
+                conn.execute(update(outbox_messages).where(outbox_messages.c.id == message.id).values(**values))
+        except IntegrityError:  # another worker stored the same answer at the same moment: look again later
+            self._reschedule(message, state=outbox.SENT, delay=self.settings.poll_interval)
 
     def _retry_later(self, message: Row, error: str) -> None:  # type: ignore[type-arg]
         attempts = message.attempts + (1 if message.state == outbox.PENDING else 0)
@@ -296,6 +270,38 @@ class Worker:
             return
         with writing(self.engine) as own:
             own.execute(outbox_attempts.insert().values(**values))
+
+
+def _record(conn: Connection, message: Row, answer: env.Message, now: datetime) -> None:  # type: ignore[type-arg]
+    """Store an answer not seen before (by its own MTDiep) and apply it to the message's documents."""
+    seen = conn.execute(
+        select(authority_answers.c.id).where(authority_answers.c.mtdiep == answer.header.message_id)
+    ).first()
+    if seen is not None:
+        return
+    answer_id = conn.execute(
+        authority_answers.insert()
+        .values(
+            mtdiep=answer.header.message_id,
+            answers=message.mtdiep,
+            code=answer.header.code,
+            message_id=message.id,
+            raw=answer.raw,
+            received_at=now,
+        )
+        .returning(authority_answers.c.id)
+    ).scalar_one()
+    _apply(conn, answer.header.code, answer, answer_id, outbox.message_documents(conn, message.id), now)
+
+
+def _refused(conn: Connection, message: Row) -> bool:  # type: ignore[type-arg]
+    """Tell whether a stored 999 refused the message (then no other answer will come)."""
+    rows = conn.execute(
+        select(authority_answers.c.raw).where(
+            authority_answers.c.answers == message.mtdiep, authority_answers.c.code == env.TECHNICAL_RECEIPT
+        )
+    ).scalars()
+    return any(not env.technical_receipt_ok(env.read_message(bytes(raw)))[0] for raw in rows)
 
 
 def retry_parked(engine: Engine, message_row_id: int, now: datetime) -> bool:
