@@ -17,6 +17,28 @@ einvoice_ensure_venv ""
 .venv/bin/flask --app wsgi prepare
 # Printed QR codes and lookup links point at this service unless a public address is configured.
 export EINVOICE_PUBLIC_BASE_URL="${EINVOICE_PUBLIC_BASE_URL:-http://127.0.0.1:${EINVOICE_PORT:-8000}}"
+# The road to the tax authority: a worker sends what the service queues. Without a configured T-VAN (development),
+# a local simulator of the T-VAN and the authority stands in, so a "C" invoice is seen to get its code.
+BACKGROUND=()
+stop_background() {
+    ((${#BACKGROUND[@]})) && kill "${BACKGROUND[@]}" 2>/dev/null
+    wait 2>/dev/null || true
+}
+trap stop_background EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if [[ -z ${EINVOICE_TVAN_URL:-} && ${EINVOICE_ENV:-development} != production ]]; then
+    sim_port="${EINVOICE_SIMULATOR_PORT:-8100}"
+    export EINVOICE_TVAN_URL="http://127.0.0.1:$sim_port" EINVOICE_TVAN_TOKEN="dev-tvan-token"
+    .venv/bin/flask --app wsgi einvoice simulator --port "$sim_port" --token "$EINVOICE_TVAN_TOKEN" &
+    BACKGROUND+=($!)
+fi
+if [[ -n ${EINVOICE_TVAN_URL:-} ]]; then
+    .venv/bin/flask --app wsgi einvoice worker &
+    BACKGROUND+=($!)
+else
+    echo "warning: EINVOICE_TVAN_URL is not set: nothing is sent to the tax authority (see README)" >&2
+fi
 # gunicorn: ${EINVOICE_WORKERS:-2} worker processes; each opens its own database connections on first use.
-exec .venv/bin/gunicorn -c python:einvoice.web.gunicorn_conf --bind "127.0.0.1:${EINVOICE_PORT:-8000}" --workers "${EINVOICE_WORKERS:-2}" \
-    wsgi:app
+.venv/bin/gunicorn -c python:einvoice.web.gunicorn_conf --bind "127.0.0.1:${EINVOICE_PORT:-8000}" \
+    --workers "${EINVOICE_WORKERS:-2}" wsgi:app

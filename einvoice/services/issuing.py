@@ -49,6 +49,7 @@ from einvoice.domain.series import (
 from einvoice.domain.totals import fee_line, make_invoice, make_receipt
 from einvoice.domain.vntime import local_date
 from einvoice.jsondoc.figures import fee_problems, invoice_problems
+from einvoice.services import outbox
 from einvoice.services.audit import IssueEntry, append_issue_entry
 from einvoice.services.catalogue import fee_in_force
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError, problem
@@ -266,6 +267,9 @@ def _issue_once(
         "correction": None if request.related is None else _CORRECTIONS[request.related.kind],
     }
     document_id: int = conn.execute(_INSERT_DOCUMENT, {**values, "xml": signed}).scalar_one()
+    outbox.enqueue(
+        conn, document_id=document_id, issuer_id=row["issuer_id"], kind=request.kind, series=row["symbol"], now=moment
+    )
     conn.execute(
         _INSERT_EVENT, {"document_id": document_id, "actor": actor.username, "actor_id": actor.user_id, "at": moment}
     )

@@ -346,3 +346,105 @@ fee_requests = Table(
     UniqueConstraint("issuer_id", "dossier_code", name="uq_fee_requests_issuer_dossier_code"),
     Index("ix_fee_requests_state", "state"),
 )
+
+# --- The road to the tax authority (migration 0006): the transactional outbox and the authority's answers ----------
+
+outbox_messages = Table(
+    "outbox_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mtdiep", String(46), nullable=False, unique=True),  # MTDiep: unique forever (choice 16)
+    Column("code", String(3), nullable=False),  # MLTDiep: 200 | 203 | 300 | 212
+    Column("issuer_id", ForeignKey("issuers.id"), nullable=False),
+    Column("payload", LargeBinary, nullable=False),  # the TDiep exactly as sent
+    Column("state", String(10), nullable=False),  # pending | sent | done | parked
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", String(1000)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("done_at", UTCDateTime),
+    Index("ix_outbox_messages_due", "state", "next_attempt_at"),
+)
+
+outbox_items = Table(
+    "outbox_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuer_id", ForeignKey("issuers.id"), nullable=False),
+    Column("route", String(10), nullable=False),  # coded | uncoded | receipt | notice
+    Column("document_id", ForeignKey("documents.id")),
+    Column("notice_id", ForeignKey("error_notices.id")),
+    Column("message_id", ForeignKey("outbox_messages.id")),  # set when packed into a message
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_outbox_items_unpacked", "message_id", "route"),
+)
+
+outbox_attempts = Table(
+    "outbox_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", ForeignKey("outbox_messages.id"), nullable=False),
+    Column("action", String(10), nullable=False),  # send | status
+    Column("outcome", String(20), nullable=False),
+    Column("detail", String(1000)),
+    Column("worker", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_outbox_attempts_message_id", "message_id"),
+)
+
+authority_answers = Table(
+    "authority_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mtdiep", String(46), nullable=False, unique=True),  # the answer's own MTDiep: a repeat changes nothing
+    Column("answers", String(46), nullable=False),  # MTDTChieu: the message it answers
+    Column("code", String(3), nullable=False),
+    Column("message_id", ForeignKey("outbox_messages.id")),
+    Column("raw", LargeBinary, nullable=False),  # exactly as received
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_authority_answers_answers", "answers"),
+)
+
+coded_documents = Table(
+    "coded_documents",
+    metadata,
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+    Column("authority_code", String(34), nullable=False),  # MCCQT
+    Column("xml", LargeBinary, nullable=False),  # the coded invoice as the authority returned it (choice 17)
+    Column("sha256", String(64), nullable=False),
+    Column("answer_id", ForeignKey("authority_answers.id"), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(1000), nullable=False),
+    Column("secret", String(100), nullable=False),  # signs deliveries (HMAC-SHA256); shown once at registration
+    Column("active", Boolean, nullable=False),
+    Column("cursor", Integer, nullable=False),  # the last document_events.id fanned out to this webhook
+    Column("created_by", ForeignKey("users.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhook_id", ForeignKey("webhooks.id"), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("payload", Text, nullable=False),  # the JSON body, fixed when the event happened
+    Column("state", String(10), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_status", Integer),
+    Column("last_error", String(500)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_webhook_id"),
+    Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+)

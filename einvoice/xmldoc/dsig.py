@@ -42,8 +42,11 @@ def _layout(row: formats.XmlFormat) -> Layout:
     return Layout(row.kind, row.root, row.data, row.issuer_slot, row.signature_slots)
 
 
+#: The receipts' daily table 01/TH-BLĐT (choice 20), signed by the collecting organisation: a message to the
+#: authority, not a document kind, but signed and verified like one.
+RECEIPT_TABLE: Final = Layout("receipt_table", "BTHDLBLai", "DLBTHop", "NNT", ("NNT",))
 #: The signature layout of each document root.
-LAYOUTS: Final = {root: _layout(row) for root, row in formats.BY_ROOT.items()}
+LAYOUTS: Final = {root: _layout(row) for root, row in formats.BY_ROOT.items()} | {RECEIPT_TABLE.root: RECEIPT_TABLE}
 #: The slots that hold an issuer's signature, whatever the kind.
 ISSUER_SLOTS: Final = frozenset(layout.issuer for layout in LAYOUTS.values())
 #: The tax authority's slot: it signs the data, the code it assigned (``MCCQT``) and its own signing time.

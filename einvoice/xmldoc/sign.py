@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import cast
@@ -45,7 +46,7 @@ from einvoice.xmldoc import dsig
 from einvoice.xmldoc.build import BuiltDocument
 from einvoice.xmldoc.safe import parse_untrusted
 
-__all__ = ["sign_built", "sign_document"]
+__all__ = ["sign_built", "sign_document", "sign_references"]
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 
@@ -83,9 +84,25 @@ def sign_built(built: BuiltDocument, signer: Signer, *, signing_time: datetime, 
 
 def _signature(signer: Signer, layout: dsig.Layout, data_id: str, data_digest: bytes, signing_time: datetime) -> bytes:
     """Return the ``Signature`` element's bytes for a data element of Id ``data_id`` whose C14N has ``data_digest``."""
+    return _signature_over(signer, layout.issuer, ((f"#{data_id}", data_digest, True),), signing_time)
+
+
+def sign_references(
+    signer: Signer, *, signature_id: str, references: Sequence[tuple[str, bytes]], signing_time: datetime
+) -> bytes:
+    """Return a ``Signature`` over elements elsewhere in the same document (``(#Id, digest of their C14N)``, no
+    transform) and over its own signing time: the profile of the tax authority's signature on a coded invoice."""
+    dsig.format_signing_time(signing_time)
+    return _signature_over(
+        signer, signature_id, tuple((uri, digest, False) for uri, digest in references), signing_time
+    )
+
+
+def _signature_over(
+    signer: Signer, signature_id: str, references: tuple[tuple[str, bytes, bool], ...], signing_time: datetime
+) -> bytes:
     local_time = dsig.format_signing_time(signing_time)
     certificate = signer.certificate
-    signature_id = layout.issuer
     object_id = f"SigningTime-{signature_id}"
     signing_object = _standalone("Object", Id=object_id)
     properties = etree.SubElement(
@@ -98,7 +115,8 @@ def _signature(signer: Signer, layout: dsig.Layout, data_id: str, data_digest: b
     signed_info = _standalone("SignedInfo")
     etree.SubElement(signed_info, dsig.ds("CanonicalizationMethod"), Algorithm=dsig.C14N)
     etree.SubElement(signed_info, dsig.ds("SignatureMethod"), Algorithm=dsig.RSA_SHA256)
-    _reference(signed_info, f"#{data_id}", data_digest, enveloped=True)
+    for uri, digest, enveloped in references:
+        _reference(signed_info, uri, digest, enveloped=enveloped)
     _reference(signed_info, f"#{object_id}", hashlib.sha256(object_c14n).digest(), kind=dsig.SIGNATURE_PROPERTIES_TYPE)
     signed_info_c14n = _c14n(signed_info)
     signature_value = signer.sign_digest(hashlib.sha256(signed_info_c14n).digest())

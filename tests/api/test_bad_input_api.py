@@ -66,7 +66,7 @@ CASES = [
     Case(
         "dossier code longer than MHSo",
         "receipts",
-        {"dossier_code": "H" * 21},
+        {"dossier_code": "H" * 51},
         "dossier_code",
         "TOO_LONG",
         series="receipts",

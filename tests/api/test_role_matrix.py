@@ -76,6 +76,14 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/fee-requests", "GET"): SIGNED_IN,
     ("/api/v1/fee-requests/<id:request_id>", "GET"): SIGNED_IN,
     ("/api/v1/fee-requests/<id:request_id>/cancel", "POST"): (C, A),
+    # The road to the tax authority: what an administrator watches and retries, and the webhooks.
+    ("/api/v1/authority-messages", "GET"): (A,),
+    ("/api/v1/authority-messages/<id:message_id>", "GET"): (A,),
+    ("/api/v1/authority-messages/<id:message_id>/retry", "POST"): (A,),
+    ("/api/v1/webhooks", "GET"): (A,),
+    ("/api/v1/webhooks", "POST"): (A,),
+    ("/api/v1/webhooks/<id:webhook_id>", "DELETE"): (A,),
+    ("/api/v1/webhooks/<id:webhook_id>/deliveries", "GET"): (A,),
 }
 
 

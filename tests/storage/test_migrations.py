@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select, text
 
+import einvoice.storage
 from einvoice.storage.engine import make_engine, migrate, write_engine
 from einvoice.storage.schema import documents, metadata
 
@@ -20,11 +23,6 @@ def test_migrations_match_the_tables(engine: Engine) -> None:
 
 def _head() -> str:
     from pathlib import Path
-
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    import einvoice.storage
 
     config = Config()
     config.set_main_option("script_location", str(Path(einvoice.storage.__file__).parent / "migrations"))

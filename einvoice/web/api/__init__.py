@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from einvoice.web.api import admin, corrections, documents, drafts, fee_requests, printing, session, users, verify
+from einvoice.web.api import (
+    admin,
+    corrections,
+    documents,
+    drafts,
+    fee_requests,
+    printing,
+    session,
+    transmission,
+    users,
+    verify,
+)
 from einvoice.web.api.base import PREFIX, IdConverter, id_schema
 from einvoice.web.api.openapi_doc import EinvoiceApi, docs, document_errors
 
@@ -34,7 +45,7 @@ def init_app(app: Flask) -> EinvoiceApi:
     app.url_map.converters["id"] = IdConverter
     api = EinvoiceApi(app)
     api.register_converter(IdConverter, id_schema)
-    for module in (session, documents, corrections, drafts, verify, admin, users, fee_requests, printing):
+    for module in (session, documents, corrections, drafts, verify, admin, users, fee_requests, printing, transmission):
         api.register_blueprint(module.blp)
     document_errors(api)
     app.register_blueprint(docs)

@@ -1,0 +1,80 @@
+"""Commands of the road to the tax authority: the local simulator of a T-VAN and the authority."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from einvoice.commands.storage import URL_HELP, resolve_data_dir, resolve_url
+
+
+@click.command("simulator")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8100, show_default=True)
+@click.option("--token", envvar="EINVOICE_TVAN_TOKEN", default="dev-tvan-token", show_default=True)
+@click.option("--answer-delay", type=float, default=2.0, show_default=True, help="seconds before 202/204/301")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="default: the service's")
+def simulator_command(host: str, port: int, token: str, answer_delay: float, data_dir: Path | None) -> None:
+    """Run a local T-VAN with the tax authority behind it (development, demos, tests; never production)."""
+    from werkzeug.serving import run_simple
+
+    from einvoice.gateway.simulator import SimulatedAuthority, authority_signer, create_simulator, judge_as_authority
+
+    folder = data_dir or resolve_data_dir()
+    authority = SimulatedAuthority(
+        authority_signer(folder), judge_as_authority, answer_delay=answer_delay, clock=lambda: datetime.now(UTC)
+    )
+    click.echo(f"authority simulator on http://{host}:{port}/ (token {token!r}); faults: POST /_simulator/faults")
+    run_simple(host, port, create_simulator(authority, token=token), threaded=True)
+
+
+COMMANDS: list[click.Command] = [simulator_command]
+
+
+@click.command("worker")
+@click.option("--database-url", envvar="EINVOICE_DATABASE_URL", help=URL_HELP)
+@click.option("--tvan-url", envvar="EINVOICE_TVAN_URL", required=True, help="the T-VAN's API base URL")
+@click.option("--tvan-token", envvar="EINVOICE_TVAN_TOKEN", required=True, help="its bearer token")
+@click.option("--tvan-code", envvar="EINVOICE_TVAN_CODE", default="0100000001", show_default=True, help="MNNhan")
+@click.option("--idle-sleep", type=float, default=0.5, show_default=True, help="seconds to wait when nothing is due")
+@click.option("--poll-interval", type=float, default=2.0, show_default=True, help="seconds between status questions")
+@click.option("--once", is_flag=True, help="handle what is due now, then exit")
+def worker_command(
+    database_url: str | None,
+    tvan_url: str,
+    tvan_token: str,
+    tvan_code: str,
+    idle_sleep: float,
+    poll_interval: float,
+    once: bool,
+) -> None:
+    """Send queued documents to the tax authority through the T-VAN and apply its answers (several may run)."""
+    from einvoice.gateway.http import HttpGateway, HttpSettings
+    from einvoice.services.outbox import Addressing
+    from einvoice.services.toolchain import pkcs12_toolchain
+    from einvoice.services.transmission import Worker, WorkerSettings
+    from einvoice.storage.engine import make_engine
+
+    engine = make_engine(resolve_url(database_url))
+    gateway = HttpGateway(HttpSettings(tvan_url, tvan_token))
+    settings = WorkerSettings(Addressing(tvan_code), poll_interval=timedelta(seconds=poll_interval))
+    worker = Worker(engine, gateway, settings, lambda: datetime.now(UTC), sign=pkcs12_toolchain().sign)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"worker {worker.name} sending to {tvan_url}")
+    try:
+        while not stop.is_set():
+            if not worker.run_once():
+                if once:
+                    break
+                stop.wait(idle_sleep)
+    finally:
+        gateway.close()
+        engine.dispose()
+
+
+COMMANDS.append(worker_command)

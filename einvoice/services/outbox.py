@@ -1,0 +1,143 @@
+"""The transactional outbox (choice 16): what must reach the tax authority is written with the document, then packed.
+
+:func:`enqueue` runs inside the issuing transaction: a document that is numbered is also queued, or neither is.
+:func:`pack` (run by the worker) turns queued items into ``TDiep`` messages: a "C" invoice alone in a 200; "K" invoices
+of one issuer together in 203s (at most :data:`MAX_PER_MESSAGE`, once the oldest has waited ``batch_window`` — well
+before the next-working-day deadline); error notices in 300s. Receipts are queued with route ``receipt`` for the
+daily table 01/TH-BLĐT (choice 20), which is packed by :mod:`einvoice.services.receipt_tables`. A message's bytes are
+fixed when it is packed and never rebuilt: a resend (only after the provider says it does not have it) sends the same
+``MTDiep`` and bytes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select, update
+
+from einvoice.domain.lifecycle import DocumentClass, document_class
+from einvoice.storage.schema import documents, error_notices, issuers, outbox_items, outbox_messages
+from einvoice.xmldoc import envelope as env
+
+CODED, UNCODED, RECEIPT, NOTICE = "coded", "uncoded", DocumentClass.RECEIPT.value, "notice"
+_ROUTES = {
+    DocumentClass.CODED_INVOICE: CODED,
+    DocumentClass.UNCODED_INVOICE: UNCODED,
+    DocumentClass.RECEIPT: RECEIPT,
+}
+#: Uncoded invoices per 203 message: well under the authority's 2 MB per message for ordinary invoices.
+MAX_PER_MESSAGE = 50
+PENDING, SENT, DONE, PARKED = "pending", "sent", "done", "parked"
+
+
+@dataclass(frozen=True)
+class Addressing:
+    """Who sends and who receives: the T-VAN's code (``MNNhan``) and the envelope version."""
+
+    receiver: str
+    version: str = env.ENVELOPE_VERSION
+
+
+def enqueue(conn: Connection, *, document_id: int, issuer_id: int, kind: str, series: str, now: datetime) -> None:
+    """Queue a just-issued document for the authority, in the caller's (issuing) transaction."""
+    route = _ROUTES[document_class(kind, series)]
+    conn.execute(
+        outbox_items.insert().values(issuer_id=issuer_id, route=route, document_id=document_id, created_at=now)
+    )
+
+
+def enqueue_notice(conn: Connection, *, notice_id: int, issuer_id: int, now: datetime) -> None:
+    """Queue an error notice (04/SS) for the authority, in the caller's transaction."""
+    conn.execute(outbox_items.insert().values(issuer_id=issuer_id, route=NOTICE, notice_id=notice_id, created_at=now))
+
+
+def pack(conn: Connection, addressing: Addressing, *, now: datetime, batch_window: timedelta) -> int:
+    """Turn queued items into messages (in the caller's write transaction); return how many messages were made."""
+    made = 0
+    query = (
+        select(outbox_items.c.id, outbox_items.c.issuer_id, outbox_items.c.route, outbox_items.c.created_at)
+        .where(outbox_items.c.message_id.is_(None), outbox_items.c.route != RECEIPT)
+        .order_by(outbox_items.c.id)
+    )
+    if conn.dialect.name == "postgresql":  # workers pack in parallel: each takes the items no other holds
+        query = query.with_for_update(skip_locked=True)
+    waiting = conn.execute(query).all()
+    uncoded: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    for item_id, issuer_id, route, created_at in waiting:
+        if route == CODED:
+            made += _message(conn, addressing, env.CODED_INVOICE, issuer_id, [item_id], now)
+        elif route == NOTICE:
+            made += _message(conn, addressing, env.ERROR_NOTICE, issuer_id, [item_id], now)
+        else:
+            uncoded[issuer_id].append((item_id, created_at))
+    for issuer_id, items in uncoded.items():
+        due = len(items) >= MAX_PER_MESSAGE or min(created for _, created in items) <= now - batch_window
+        if due:
+            for start in range(0, len(items), MAX_PER_MESSAGE):
+                chunk = [item_id for item_id, _ in items[start : start + MAX_PER_MESSAGE]]
+                made += _message(conn, addressing, env.UNCODED_INVOICES, issuer_id, chunk, now)
+    return made
+
+
+def add_message(
+    conn: Connection, addressing: Addressing, code: str, issuer_id: int, items: list[bytes], now: datetime
+) -> int:
+    """Write one message of ``items`` (signed documents) to the outbox; return its row id."""
+    sender = _sender(conn, issuer_id)
+    message_id = env.new_message_id(sender)
+    header = env.Header(addressing.version, sender, addressing.receiver, code, message_id, None, sender, len(items))
+    payload = env.build_message(header, items)
+    values = {
+        "mtdiep": message_id,
+        "code": code,
+        "issuer_id": issuer_id,
+        "payload": payload,
+        "state": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    return int(conn.execute(outbox_messages.insert().values(**values).returning(outbox_messages.c.id)).scalar_one())
+
+
+def _message(
+    conn: Connection, addressing: Addressing, code: str, issuer_id: int, item_ids: list[int], now: datetime
+) -> int:
+    rows = conn.execute(
+        select(outbox_items.c.id, documents.c.xml, error_notices.c.xml.label("notice_xml"))
+        .select_from(outbox_items)
+        .outerjoin(documents, documents.c.id == outbox_items.c.document_id)
+        .outerjoin(error_notices, error_notices.c.id == outbox_items.c.notice_id)
+        .where(outbox_items.c.id.in_(item_ids))
+        .order_by(outbox_items.c.id)
+    ).all()
+    items = [bytes(document_xml or notice_xml) for _, document_xml, notice_xml in rows]
+    message_row = add_message(conn, addressing, code, issuer_id, items, now)
+    packed = conn.execute(
+        update(outbox_items)
+        .where(outbox_items.c.id.in_(item_ids), outbox_items.c.message_id.is_(None))
+        .values(message_id=message_row)
+    ).rowcount
+    if packed != len(item_ids):  # never: the items are locked; if it happened, roll back rather than send twice
+        raise RuntimeError(f"outbox items {item_ids} were packed by another worker")
+    return 1
+
+
+def _sender(conn: Connection, issuer_id: int) -> str:
+    """The sender code between a provider and its T-VAN: the issuer's tax code without the dash (spec §4)."""
+    tax_code = conn.execute(select(issuers.c.tax_code).where(issuers.c.id == issuer_id)).scalar_one()
+    return str(tax_code).replace("-", "")
+
+
+def message_documents(conn: Connection, message_row_id: int) -> list[int]:
+    """Return the ids of the documents a message carries (none for notices)."""
+    return [
+        int(document_id)
+        for document_id in conn.execute(
+            select(outbox_items.c.document_id)
+            .where(outbox_items.c.message_id == message_row_id, outbox_items.c.document_id.is_not(None))
+            .order_by(outbox_items.c.id)
+        ).scalars()
+    ]
