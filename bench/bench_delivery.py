@@ -53,11 +53,13 @@ def run_backend(name: str, url: str, data_dir: Path, rounds: int, count: int) ->
     migrate(engine)
     seed_demo(engine, data_dir, now())
     with engine.connect() as conn:
-        series_id = conn.execute(
-            select(series.c.id).where(series.c.kind == "invoice", series.c.symbol.like("C%")).limit(1)
-        ).scalar_one()
+        series_id, issuer_id = conn.execute(
+            select(series.c.id, series.c.issuer_id)
+            .where(series.c.kind == "invoice", series.c.symbol.like("C%"))
+            .limit(1)
+        ).one()
         user = conn.execute(select(users).where(users.c.role == "cashier")).mappings().one()
-    actor = Actor(user["id"], user["username"], "cashier", user["counter_id"], user["full_name"])
+    actor = Actor(user["id"], user["username"], "cashier", user["counter_id"], user["full_name"], issuer_id)
     line = goods_line("Dịch vụ", Decimal(1), Decimal(100_000), VatRate.parse("8%"))
     request = InvoiceRequest(series_id, Buyer(name="CÔNG TY ABC", tax_code="0309876543"), (line,))
     tools = pkcs12_toolchain()

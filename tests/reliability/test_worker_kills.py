@@ -70,16 +70,18 @@ def _issue_coded_invoices(url: str, data_dir: Path, count: int) -> None:
     migrate(engine)
     seed_demo(engine, data_dir, datetime.now(UTC))
     with engine.connect() as conn:
-        query = select(series.c.id).where(series.c.kind == "invoice", series.c.symbol.like("C%"))
-        series_id = conn.execute(query.limit(1)).scalar_one()
+        query = select(series.c.id, series.c.issuer_id).where(series.c.kind == "invoice", series.c.symbol.like("C%"))
+        series_id, issuer_id = conn.execute(query.limit(1)).one()
         user = conn.execute(select(users).where(users.c.role == "cashier")).mappings().one()
-    actor = Actor(user["id"], user["username"], "cashier", user["counter_id"], user["full_name"])
+    actor = Actor(user["id"], user["username"], "cashier", user["counter_id"], user["full_name"], issuer_id)
     line = goods_line("Dịch vụ tư vấn", Decimal(1), Decimal(1_000_000), VatRate.parse("8%"))
     request = InvoiceRequest(series_id, Buyer(name="CÔNG TY ABC", tax_code="0309876543"), (line,))
     tools = pkcs12_toolchain()
-    for _ in range(count):
-        issue_document(engine, request, actor=actor, now=lambda: datetime.now(UTC), tools=tools)
-    engine.dispose()
+    try:
+        for _ in range(count):
+            issue_document(engine, request, actor=actor, now=lambda: datetime.now(UTC), tools=tools)
+    finally:
+        engine.dispose()
 
 
 def _worker(database_url: str, tvan_url: str) -> subprocess.Popen[bytes]:
