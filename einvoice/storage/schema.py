@@ -235,3 +235,31 @@ drafts = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("document_id", ForeignKey("documents.id")),
 )
+
+# --- Finance (issue 12, migration 0007): what reconciliation reads of each document's XML, extracted once ---------
+# An issued document never changes, so its payment method and fee lines, read once from the signed XML, stay true;
+# ``einvoice.services.ledger.catch_up`` fills these rows for documents that have none yet.
+
+finance_facts = Table(
+    "finance_facts",
+    metadata,
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+    Column("payment_method", String(20), nullable=False),  # HTTToan as issued: TM | CK | TM/CK | …
+    Column("cashier_name", String(200)),  # HVTNThu of a receipt, as printed
+    Column("line_count", Integer, nullable=False),
+)
+
+finance_lines = Table(
+    "finance_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("code", String(40)),
+    Column("name", String(500), nullable=False),
+    Column("legal_basis", String(400)),
+    Column("quantity", DecimalText, nullable=False),
+    Column("amount", DecimalText, nullable=False),
+    Column("amount_hundredths", BigInteger, nullable=False),
+    Index("ix_finance_lines_document_id", "document_id"),
+)

@@ -21,7 +21,7 @@ def test_migrating_twice_is_harmless(engine: Engine) -> None:
     """Running the migrations again on an up-to-date database changes nothing (every start runs them)."""
     migrate(engine)
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == "0007"
 
 
 def test_party_search_is_filled_for_existing_documents(database_url: str) -> None:

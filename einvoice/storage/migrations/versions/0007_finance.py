@@ -1,0 +1,51 @@
+"""Finance: payment method and fee lines of each document, read once from its XML, for reconciliation
+
+Revision ID: 0007
+Revises: 0002
+Create Date: 2026-12-02 14:10:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Create the two tables; they fill themselves on first use (``einvoice.services.ledger.catch_up``)."""
+    op.create_table(
+        "finance_facts",
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("payment_method", sa.String(length=20), nullable=False),
+        sa.Column("cashier_name", sa.String(length=200), nullable=True),
+        sa.Column("line_count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["document_id"], ["documents.id"], name=op.f("fk_finance_facts_document_id_documents")),
+        sa.PrimaryKeyConstraint("document_id", name=op.f("pk_finance_facts")),
+    )
+    op.create_table(
+        "finance_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("line_no", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=True),
+        sa.Column("name", sa.String(length=500), nullable=False),
+        sa.Column("legal_basis", sa.String(length=400), nullable=True),
+        sa.Column("quantity", sa.String(length=40), nullable=False),
+        sa.Column("amount", sa.String(length=40), nullable=False),
+        sa.Column("amount_hundredths", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["document_id"], ["documents.id"], name=op.f("fk_finance_lines_document_id_documents")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_finance_lines")),
+    )
+    op.create_index("ix_finance_lines_document_id", "finance_lines", ["document_id"], unique=False)
+
+
+def downgrade() -> None:
+    """Drop the two tables."""
+    op.drop_index("ix_finance_lines_document_id", table_name="finance_lines")
+    op.drop_table("finance_lines")
+    op.drop_table("finance_facts")
