@@ -86,9 +86,17 @@ def _decide(
     if line.amount <= 0:
         return Match(line.key, "debit", None, "Ghi nợ: không đối chiếu")
     text = compact(line.description)
-    for reference, receipt in by_reference:
-        if reference and _holds(text, reference):
-            return _by_reference(line, receipt, settled)
+    held = [(reference, receipt) for reference, receipt in by_reference if reference and _holds(text, reference)]
+    if held:
+        longest = [receipt for reference, receipt in held if len(reference) == len(held[0][0])]
+        if len(longest) == 1:
+            return _by_reference(line, longest[0], settled)
+        # One reference, several receipts (two templates share a series symbol): the amount decides, or a person.
+        fitting = [r for r in longest if r.document_id not in settled and r.amount == line.amount]
+        if len(fitting) == 1:
+            return _by_reference(line, fitting[0], settled)
+        ids = ", ".join(str(r.document_id) for r in longest)
+        return Match(line.key, "ambiguous", None, f"Mã tham chiếu trùng ở nhiều biên lai ({ids}): cần kiểm tra")
     candidates = [
         r
         for r in receipts

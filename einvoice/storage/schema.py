@@ -263,3 +263,23 @@ finance_lines = Table(
     Column("amount_hundredths", BigInteger, nullable=False),
     Index("ix_finance_lines_document_id", "document_id"),
 )
+
+#: Imported bank statement lines and the decision about each (``einvoice.services.bank``); a line is known by the
+#: hash of its bank and raw cells, so importing the same statement again adds nothing.
+bank_lines = Table(
+    "bank_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("bank", String(10), nullable=False),
+    Column("line_hash", String(64), nullable=False, unique=True),
+    Column("booked_on", Date, nullable=False),
+    Column("amount", DecimalText, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("bank_reference", String(100)),
+    Column("outcome", String(12), nullable=False),  # exact | partial | overpaid | duplicate | amount_date | …
+    Column("document_id", ForeignKey("documents.id")),
+    Column("reason", String(400), nullable=False),
+    Column("imported_by", ForeignKey("users.id")),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Index("ix_bank_lines_document_id", "document_id"),
+)

@@ -1,4 +1,4 @@
-"""Finance: payment method and fee lines of each document, read once from its XML, for reconciliation
+"""Finance: payment method and fee lines of each document read once from its XML; imported bank lines
 
 Revision ID: 0007
 Revises: 0002
@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create the two tables; they fill themselves on first use (``einvoice.services.ledger.catch_up``)."""
+    """Create the tables; the ledger's fill themselves on first use (``einvoice.services.ledger.catch_up``)."""
     op.create_table(
         "finance_facts",
         sa.Column("document_id", sa.Integer(), nullable=False),
@@ -42,10 +42,32 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_finance_lines")),
     )
     op.create_index("ix_finance_lines_document_id", "finance_lines", ["document_id"], unique=False)
+    op.create_table(
+        "bank_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("bank", sa.String(length=10), nullable=False),
+        sa.Column("line_hash", sa.String(length=64), nullable=False),
+        sa.Column("booked_on", sa.Date(), nullable=False),
+        sa.Column("amount", sa.String(length=40), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("bank_reference", sa.String(length=100), nullable=True),
+        sa.Column("outcome", sa.String(length=12), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.String(length=400), nullable=False),
+        sa.Column("imported_by", sa.Integer(), nullable=True),
+        sa.Column("imported_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["document_id"], ["documents.id"], name=op.f("fk_bank_lines_document_id_documents")),
+        sa.ForeignKeyConstraint(["imported_by"], ["users.id"], name=op.f("fk_bank_lines_imported_by_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bank_lines")),
+        sa.UniqueConstraint("line_hash", name=op.f("uq_bank_lines_line_hash")),
+    )
+    op.create_index("ix_bank_lines_document_id", "bank_lines", ["document_id"], unique=False)
 
 
 def downgrade() -> None:
-    """Drop the two tables."""
+    """Drop the three tables."""
+    op.drop_index("ix_bank_lines_document_id", table_name="bank_lines")
+    op.drop_table("bank_lines")
     op.drop_index("ix_finance_lines_document_id", table_name="finance_lines")
     op.drop_table("finance_lines")
     op.drop_table("finance_facts")
