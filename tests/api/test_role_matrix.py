@@ -45,6 +45,7 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/finance/summary/export", "GET"): (F, A),
     ("/api/v1/finance/documents", "GET"): (F, A),
     ("/api/v1/finance/documents/export", "GET"): (F, A),
+    ("/api/v1/finance/usage", "GET"): (F, A),
     ("/api/v1/issuers", "GET"): (F, A),
     ("/api/v1/issuers", "POST"): (A,),
     ("/api/v1/issuers/<id:issuer_id>", "GET"): (F, A),

@@ -110,3 +110,15 @@ def test_summary_export_matches_the_api(api: FlaskClient, auth: Any, day: dict[s
             by_table[table] = by_table.get(table, Decimal(0)) + Decimal(str(value))
     assert by_table.pop("Theo loại phí, lệ phí") == amount
     assert set(by_table.values()) == {amount}
+
+
+def test_usage_per_series(api: FlaskClient, auth: Any, day: dict[str, Any]) -> None:
+    """Usage per series: numbers 1..N used without gap, replaced counted, amount of the counted documents."""
+    rows = api.get("/api/v1/finance/usage", query_string={"date_from": day["date"]}, headers=auth("finance")).get_json()
+    used = {f"{r['template']}/{r['symbol']}": r for r in rows if r["used"]}
+    assert set(used) == {"EBL01/26T", "EBL02/26T"}
+    assert all(r["first_number"] == 1 and r["last_number"] == r["used"] for r in used.values())
+    assert sum(r["used"] for r in used.values()) == 39
+    assert sum(r["replaced"] for r in used.values()) == 3
+    assert sum(r["amount"] for r in used.values()) == _summary(api, auth, day)["amount"]
+    assert all(r["remaining"] == 99_999_999 - r["last_number"] for r in used.values())

@@ -20,6 +20,7 @@ from einvoice.finance.rules import RULE_VI
 from einvoice.finance.tables import documents_sheet, summary_sheet
 from einvoice.services.finance import Period, Summary, summarise
 from einvoice.services.finance_list import FinanceFilter, iter_documents, list_documents
+from einvoice.services.usage import usage
 from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.api.finance_schemas import (
     ExportQuery,
@@ -28,6 +29,8 @@ from einvoice.web.api.finance_schemas import (
     PeriodExportQuery,
     PeriodQuery,
     SummaryOut,
+    UsageOut,
+    UsageQuery,
 )
 from einvoice.web.auth import roles
 from einvoice.web.errors import error_response
@@ -161,3 +164,13 @@ def export_summary(args: dict[str, Any]) -> Response:
     file_format = args["format"]
     result = summarise(runtime().engine, _period(args))
     return send_sheet(summary_sheet(result.tables), file_format, f"tong-hop-{result.period.date_from.isoformat()}")
+
+
+@blp.route("/usage", methods=["GET"])
+@blp.response(200, UsageOut(many=True))
+@roles(*FINANCE)
+@known_filters(UsageQuery)
+@blp.arguments(UsageQuery, location="query")
+def series_usage(args: dict[str, Any]) -> list[Any]:
+    """Usage per series in a period: first/last number, used, replaced, cancelled, amount, numbers remaining."""
+    return usage(runtime().engine, args["date_from"], args.get("date_to", args["date_from"]))

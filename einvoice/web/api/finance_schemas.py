@@ -144,3 +144,26 @@ class FinancePage(Schema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
+
+
+class UsageQuery(_Strict):
+    """A period."""
+
+    date_from = fields.Date(required=True)
+    date_to = fields.Date()
+
+
+class UsageOut(Schema):
+    """One series' usage in the period (BC26 columns)."""
+
+    series_id = fields.Integer()
+    template = fields.String()
+    symbol = fields.String()
+    kind = fields.String()
+    first_number = fields.Integer(allow_none=True)
+    last_number = fields.Integer(allow_none=True)
+    used = fields.Integer()
+    replaced = fields.Integer()
+    cancelled = fields.Integer()
+    amount = Money()
+    remaining = fields.Integer()
