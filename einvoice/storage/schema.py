@@ -283,3 +283,20 @@ bank_lines = Table(
     Column("imported_at", UTCDateTime, nullable=False),
     Index("ix_bank_lines_document_id", "document_id"),
 )
+
+#: Long exports run in the background (``einvoice.services.export_jobs``): progress, cancellation, the file.
+export_jobs = Table(
+    "export_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("users.id"), nullable=False),
+    Column("format", String(4), nullable=False),  # csv | xlsx
+    Column("filters", Text, nullable=False),  # JSON of the finance list's filters
+    Column("state", String(10), nullable=False),  # queued | running | done | cancelled | failed
+    Column("total", Integer),
+    Column("done", Integer, nullable=False, default=0),
+    Column("file_name", String(200)),
+    Column("error", String(400)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+)

@@ -63,4 +63,4 @@ def day(engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Clock) -
         with engine.begin() as conn:
             conn.execute(documents.update().where(documents.c.id == original.id).values(state="replaced"))
         issue_document(engine, request, actor=actor, now=clock, tools=tools)
-    return {"date": issued[0][2].issue_date, "cashiers": cashiers, "series": [world["receipts"], second]}
+    return {"date": issued[0][2].issue_date, "cashiers": cashiers, "series": [world["receipts"], second], "now": clock}

@@ -126,13 +126,14 @@ def send_sheet(sheet: Sheet, file_format: str, name: str) -> Response:
     write_xlsx(spool, [sheet])
     size = spool.tell()
     spool.seek(0)
-    response = Response(_sent(spool), mimetype=XLSX)
+    response = Response(stream_file(spool), mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     response.headers["Content-Length"] = str(size)
     return response
 
 
-def _sent(spool: IO[bytes], chunk: int = 64 * 1024) -> Iterator[bytes]:
+def stream_file(spool: IO[bytes], chunk: int = 64 * 1024) -> Iterator[bytes]:
+    """Yield an open file in chunks and close it at the end (also when the client goes away)."""
     try:
         while block := spool.read(chunk):
             yield block

@@ -62,10 +62,27 @@ def upgrade() -> None:
         sa.UniqueConstraint("line_hash", name=op.f("uq_bank_lines_line_hash")),
     )
     op.create_index("ix_bank_lines_document_id", "bank_lines", ["document_id"], unique=False)
+    op.create_table(
+        "export_jobs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("format", sa.String(length=4), nullable=False),
+        sa.Column("filters", sa.Text(), nullable=False),
+        sa.Column("state", sa.String(length=10), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=True),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column("file_name", sa.String(length=200), nullable=True),
+        sa.Column("error", sa.String(length=400), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_export_jobs_owner_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_export_jobs")),
+    )
 
 
 def downgrade() -> None:
-    """Drop the three tables."""
+    """Drop the tables."""
+    op.drop_table("export_jobs")
     op.drop_index("ix_bank_lines_document_id", table_name="bank_lines")
     op.drop_table("bank_lines")
     op.drop_index("ix_finance_lines_document_id", table_name="finance_lines")
