@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -104,3 +105,43 @@ def import_statement(
                 ],
             )
     return ImportResult(len(new), len(known), matches)
+
+
+def stored_lines(engine: Engine, date_from: date, date_to: date, outcome: str | None = None) -> list[dict[str, Any]]:
+    """Return the imported lines booked in the period (optionally of one outcome), with the receipt each paid."""
+    b = bank_lines.c
+    query = (
+        select(b.id, b.bank, b.booked_on, b.amount, b.description, b.bank_reference, b.outcome, b.document_id,
+               b.reason, documents.c.template, documents.c.series, documents.c.number)
+        .outerjoin(documents, documents.c.id == b.document_id)
+        .where(b.booked_on >= date_from, b.booked_on <= date_to)
+        .order_by(b.booked_on, b.id)
+    )  # fmt: skip
+    if outcome is not None:
+        query = query.where(b.outcome == outcome)
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def unpaid_transfers(engine: Engine, date_from: date, date_to: date) -> list[dict[str, Any]]:
+    """Return the transfer receipts of the period that no imported line has paid."""
+    catch_up(engine)
+    d = documents.c
+    paid = select(bank_lines.c.id).where(bank_lines.c.document_id == d.id, bank_lines.c.outcome.in_(PAYING)).exists()
+    query = (
+        select(
+            d.id, d.template, d.series, d.number, d.issue_date, d.total, d.party_name, finance_facts.c.payment_method
+        )
+        .join(finance_facts, finance_facts.c.document_id == d.id)
+        .where(
+            d.kind == "receipt",
+            d.state.not_in(NOT_COUNTED),
+            finance_facts.c.payment_method.in_(TRANSFER_METHODS),
+            d.issue_date >= date_from,
+            d.issue_date <= date_to,
+            ~paid,
+        )
+        .order_by(d.id)
+    )
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]

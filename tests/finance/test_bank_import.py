@@ -14,14 +14,14 @@ from einvoice.services.ledger import catch_up
 from einvoice.storage.schema import bank_lines, documents, finance_facts
 
 
-def _transfer_receipts(engine: Engine) -> list[Any]:
+def _transfer_receipts(engine: Engine, methods: tuple[str, ...] = ("CK",)) -> list[Any]:
     catch_up(engine)
     d = documents.c
     with engine.connect() as conn:
         return conn.execute(
             select(d.id, d.template, d.series, d.number, d.total, d.issue_date)
             .join(finance_facts, finance_facts.c.document_id == d.id)
-            .where(finance_facts.c.payment_method == "CK", d.state == "issued")
+            .where(finance_facts.c.payment_method.in_(methods), d.state == "issued")
             .order_by(d.id)
         ).all()
 
@@ -60,3 +60,28 @@ def test_import_matches_and_is_idempotent(engine: Engine, day: dict[str, Any]) -
     assert (again.added, again.known) == (0, 3)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(bank_lines)).scalar_one() == 3
+
+
+def test_import_through_the_api(api: Any, auth: Any, day: dict[str, Any], engine: Engine) -> None:
+    """POST a statement: lines matched with reasons; the lines and the still-unpaid transfer receipts are listed."""
+    receipts = _transfer_receipts(engine)
+    unique = [r for r in receipts if sum(1 for o in receipts if (o.series, o.number) == (r.series, r.number)) == 1]
+    paid = unique[0]
+    data = _statement([(f"LPCT {paid.series} {paid.number}", f"{paid.total:,}"), ("TRA LUONG", "1,000")], day["date"])
+    answer = api.post(
+        "/api/v1/finance/bank-statements?bank=VCB&format=csv", data=data, headers=auth("finance", "stmt-1")
+    )
+    assert answer.status_code == 201, answer.get_json()
+    assert [(m["outcome"], m["document_id"]) for m in answer.get_json()["matches"]] == [
+        ("exact", paid.id),
+        ("foreign", None),
+    ]
+    period = {"date_from": day["date"], "date_to": day["date"]}
+    lines = api.get("/api/v1/finance/bank-lines", query_string=period, headers=auth("finance")).get_json()
+    assert [(line["outcome"], line["number"]) for line in lines] == [("exact", paid.number), ("foreign", None)]
+    unpaid = api.get("/api/v1/finance/unpaid-transfers", query_string=period, headers=auth("finance")).get_json()
+    assert paid.id not in {r["id"] for r in unpaid}
+    assert len(unpaid) == len(_transfer_receipts(engine, ("CK", "TM/CK"))) - 1
+    wrong = api.post("/api/v1/finance/bank-statements?bank=BIDV", data=data, headers=auth("finance", "stmt-2"))
+    assert wrong.status_code == 422
+    assert wrong.get_json()["problems"][0]["path"] == "body"
