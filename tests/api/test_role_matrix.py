@@ -46,6 +46,8 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/finance/documents", "GET"): (F, A),
     ("/api/v1/finance/documents/export", "GET"): (F, A),
     ("/api/v1/finance/usage", "GET"): (F, A),
+    ("/api/v1/finance/daily", "GET"): (F, A),
+    ("/api/v1/finance/daily.svg", "GET"): (F, A),
     ("/api/v1/finance/bank-statements", "POST"): (F, A),
     ("/api/v1/finance/bank-lines", "GET"): (F, A),
     ("/api/v1/finance/unpaid-transfers", "GET"): (F, A),

@@ -50,3 +50,14 @@ def test_payer_text_cannot_break_the_svg() -> None:
     root = parse_untrusted(daily_svg([(date(2026, 3, 1), {"<script>": Decimal(5)})]).encode())
     assert root.find(f"{SVG}script") is None
     assert root.findall(f"{SVG}rect")[0].get("data-method") == "<script>"
+
+
+def test_daily_through_the_api(api: Any, auth: Any, day: dict[str, Any]) -> None:
+    """The API gives the day's amounts as numbers and the chart as SVG with one bar part per payment method."""
+    query = {"date_from": day["date"]}
+    rows = api.get("/api/v1/finance/daily", query_string=query, headers=auth("finance")).get_json()
+    chart = api.get("/api/v1/finance/daily.svg", query_string=query, headers=auth("finance"))
+    assert chart.mimetype == "image/svg+xml"
+    methods = {r.get("data-method") for r in parse_untrusted(chart.data).findall(f"{SVG}rect")}
+    assert methods == set(rows[0]["amounts"])
+    assert all(isinstance(v, int) for v in rows[0]["amounts"].values())

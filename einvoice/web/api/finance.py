@@ -15,14 +15,17 @@ from flask import Response, request, stream_with_context
 from marshmallow import Schema
 
 from einvoice.domain.errors import Problem
+from einvoice.finance.chart import daily_svg
 from einvoice.finance.export import Sheet, csv_chunks, write_xlsx
 from einvoice.finance.rules import RULE_VI
 from einvoice.finance.tables import documents_sheet, summary_sheet
+from einvoice.services.daily import daily_collections
 from einvoice.services.finance import Period, Summary, summarise
 from einvoice.services.finance_list import FinanceFilter, iter_documents, list_documents
 from einvoice.services.usage import usage
 from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.api.finance_schemas import (
+    DailyOut,
     ExportQuery,
     FinancePage,
     ListQuery,
@@ -175,3 +178,25 @@ def export_summary(args: dict[str, Any]) -> Response:
 def series_usage(args: dict[str, Any]) -> list[Any]:
     """Usage per series in a period: first/last number, used, replaced, cancelled, amount, numbers remaining."""
     return usage(runtime().engine, args["date_from"], args.get("date_to", args["date_from"]))
+
+
+@blp.route("/daily", methods=["GET"])
+@blp.response(200, DailyOut(many=True))
+@roles(*FINANCE)
+@known_filters(UsageQuery)
+@blp.arguments(UsageQuery, location="query")
+def daily(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Counted collections per day and payment method: every day of the period, days without documents too."""
+    days = daily_collections(runtime().engine, args["date_from"], args.get("date_to", args["date_from"]))
+    return [{"date": day, "amounts": dict(amounts)} for day, amounts in days]
+
+
+@blp.route("/daily.svg", methods=["GET"])
+@blp.response(200, content_type="image/svg+xml")
+@roles(*FINANCE)
+@known_filters(UsageQuery)
+@blp.arguments(UsageQuery, location="query")
+def daily_chart(args: dict[str, Any]) -> Response:
+    """The same figures as a chart (server-side SVG)."""
+    days = daily_collections(runtime().engine, args["date_from"], args.get("date_to", args["date_from"]))
+    return Response(daily_svg(days), mimetype="image/svg+xml")

@@ -167,3 +167,10 @@ class UsageOut(Schema):
     cancelled = fields.Integer()
     amount = Money()
     remaining = fields.Integer()
+
+
+class DailyOut(Schema):
+    """One day's counted collections per payment method."""
+
+    date = fields.Date()
+    amounts = fields.Dict(keys=fields.String(), values=Money())
