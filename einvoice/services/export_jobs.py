@@ -117,8 +117,9 @@ def run_job(engine: Engine, job_id: int, folder: Path, now: Now) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{job_id}.{job['format']}"
     partial = folder / f"{job_id}.part"
+    items = iter_documents(engine, criteria)
     try:
-        sheet = documents_sheet(_counted(engine, job_id, iter_documents(engine, criteria)))
+        sheet = documents_sheet(_counted(engine, job_id, items))
         if job["format"] == "csv":
             with partial.open("w", encoding="utf-8", newline="") as target:
                 target.writelines(csv_chunks(sheet))
@@ -126,10 +127,12 @@ def run_job(engine: Engine, job_id: int, folder: Path, now: Now) -> None:
             with partial.open("wb") as target:
                 write_xlsx(target, [sheet])
     except Cancelled:
+        items.close()  # closes the server-side cursor now, not when collected
         partial.unlink(missing_ok=True)
         _update(engine, job_id, finished_at=now())
         return
     except Exception as error:
+        items.close()
         partial.unlink(missing_ok=True)
         _update(engine, job_id, state="failed", error=str(error)[:400], finished_at=now())
         raise

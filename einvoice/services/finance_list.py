@@ -7,7 +7,7 @@ are fetched in batches through a server-side cursor, the lines of each batch in 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -143,12 +143,14 @@ def list_documents(
     return [_item(row, lines[row.id]) for row in rows], total
 
 
-def iter_documents(engine: Engine, criteria: FinanceFilter, *, batch: int = BATCH) -> Iterator[dict[str, Any]]:
+def iter_documents(
+    engine: Engine, criteria: FinanceFilter, *, batch: int = BATCH
+) -> Generator[dict[str, Any], None, None]:
     """Yield every matching document with its lines, in id order, holding one batch in memory at a time."""
     catch_up(engine)
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=batch).execute(_query(criteria).order_by(d.id))
-        with engine.connect() as side:
+        streamed = conn.execution_options(stream_results=True, yield_per=batch)
+        with streamed.execute(_query(criteria).order_by(d.id)) as result, engine.connect() as side:
             for rows in result.partitions(batch):
                 lines = _lines_of(side, [row.id for row in rows])
                 for row in rows:
