@@ -68,11 +68,13 @@ def prepare(url: str, data_dir: Path) -> Setup:
     migrate(engine)
     seed_demo(engine, data_dir, datetime.now(UTC))
     with engine.connect() as conn:
-        series_id = conn.execute(select(series.c.id).where(series.c.kind == "receipt")).scalar_one()
+        series_id, issuer_id = conn.execute(
+            select(series.c.id, series.c.issuer_id).where(series.c.kind == "receipt")
+        ).one()
         user = conn.execute(select(users).where(users.c.role == "cashier")).mappings().one()
     token, _ = create_token(engine, user["id"], "bench")
     engine.dispose()
-    actor = Actor(user["id"], user["username"], "cashier", user["counter_id"], user["full_name"])
+    actor = Actor(user["id"], user["username"], "cashier", user["counter_id"], user["full_name"], issuer_id)
     return Setup(url, series_id, actor, token, data_dir)
 
 

@@ -163,7 +163,6 @@ def lookup_apps(folder: Path) -> tuple[Any, Any, str]:
         full_name="Lê Văn Cường",
         role="cashier",
         counter_id=counter["id"],
-        password="x" * 12,
     )
     token = create_token(engine, cashier["id"], "bench")[0]
 

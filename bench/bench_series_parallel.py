@@ -54,7 +54,7 @@ def prepare(url: str, data_dir: Path) -> tuple[int, int, Actor]:
         counter_id=first["counter_id"],
     )
     engine.dispose()
-    actor = Actor(user["id"], user["username"], "cashier", user["counter_id"], user["full_name"])
+    actor = Actor(user["id"], user["username"], "cashier", user["counter_id"], user["full_name"], first["issuer_id"])
     return first["id"], second["id"], actor
 
 

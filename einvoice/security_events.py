@@ -58,6 +58,15 @@ EVENTS: dict[str, EventSpec] = {
         "sign-ins from an address or for an account are being slowed down after repeated failures",
         "any: an attack in progress, or a cashier who forgot the password",
     ),
+    "session_ended": EventSpec(
+        "session",
+        "end",
+        "failure",
+        2,
+        "a session cookie was refused: idle or too old (`einvoice.reason`), or ended by logout, a new password, "
+        "a new role or disabling",
+        "many per `source.ip` for users who did not log out: stolen cookies being replayed",
+    ),
     "bad_token": EventSpec(
         "authentication",
         "access",
@@ -136,7 +145,7 @@ def security_event(action: str, **details: Any) -> None:
 
 
 #: Blueprints whose successful writes are administrators' changes.
-_ADMIN_BLUEPRINTS = frozenset({"admin"})
+_ADMIN_BLUEPRINTS = frozenset({"admin", "users"})
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -41,9 +41,6 @@ from einvoice.xmldoc.safe import MAX_XML_BYTES
 
 PREFIX = "EINVOICE_"
 
-#: The secret key of development; production refuses to start with it.
-DEV_SECRET_KEY = "einvoice-development-secret-key-not-for-production"  # noqa: S105 -- a known value, refused in production
-
 #: Where QR codes and lookup links point unless ``PUBLIC_BASE_URL`` says otherwise (``scripts/serve.sh``'s address).
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 
@@ -95,12 +92,25 @@ class Settings:
         "e.g. `postgresql+psycopg://einvoice@db/einvoice`; same migrations as SQLite",
         shown="SQLite file `einvoice.sqlite3` in the data folder",
     )
-    secret_key: str = setting(
-        DEV_SECRET_KEY,
-        "signs session cookies; required (≥ 32 characters) in production",
-        shown="a development value",
+    secret_key: str | None = setting(
+        None,
+        "signs session cookies: at least 32 random characters, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`; required in production; known, short or "
+        "repetitive keys are refused everywhere",
+        shown="development: a random key made on first use, kept in `secret_key` in the data folder",
         secret=True,
     )
+    session_idle_minutes: int = setting(60, "a staff session unused this long (minutes) ends")
+    session_max_hours: int = setting(12, "a staff session ends this long (hours) after its login, however busy")
+    session_cookie_secure: bool | None = setting(
+        None, "send the session cookie over HTTPS only", shown="on in production, off in development"
+    )
+    proxy_count: int = setting(
+        0,
+        "reverse proxies in front whose `X-Forwarded-For`/`-Proto`/`-Host`/`-Port` are believed "
+        "(see Operations, behind a reverse proxy)",
+    )
+    token_days: int = setting(365, "lifetime in days of a new API token unless its request says `valid_days`")
     trust_dir: Path | None = setting(
         None, "root certificates (PEM) trusted when verifying uploads", shown="none: trust is not judged"
     )
@@ -138,6 +148,12 @@ class Settings:
             )
         if self.public_rate_per_minute <= 0 or self.public_rate_burst < 1:
             raise SettingsError(f"{PREFIX}PUBLIC_RATE_PER_MINUTE and {PREFIX}PUBLIC_RATE_BURST must be positive")
+        lifetimes = ("session_idle_minutes", "session_max_hours", "token_days")
+        for name in lifetimes:
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{PREFIX}{name.upper()} must be positive, not {getattr(self, name)}")
+        if self.proxy_count < 0:
+            raise SettingsError(f"{PREFIX}PROXY_COUNT must be 0 or more, not {self.proxy_count}")
 
     def as_config(self) -> dict[str, object]:
         """Return the settings as Flask configuration: upper-case keys, the values as typed."""

@@ -10,9 +10,9 @@ from einvoice.web import create_app
 
 
 @pytest.fixture
-def app() -> Flask:
-    """Return a fresh app in testing mode."""
-    return create_app({"TESTING": True})
+def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """Return a fresh app in testing mode, its instance data (database, development key) in a folder of its own."""
+    return create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("instance")})
 
 
 @pytest.fixture
@@ -166,8 +166,12 @@ def world(engine: Engine) -> dict[str, Any]:
             counter_id=counter["id"],
             password="mật-khẩu-thu-ngân",
         ),
-        "finance": create_user(engine, username="ke.toan", full_name="Phạm Thu", role="finance", password="kt-pass-1"),
-        "admin": create_user(engine, username="quan.tri", full_name="Admin", role="admin", password="admin-pass-1"),
+        "finance": create_user(
+            engine, username="ke.toan", full_name="Phạm Thu", role="finance", password="sổ-sách-kế-toán-1"
+        ),
+        "admin": create_user(
+            engine, username="quan.tri", full_name="Admin", role="admin", password="chìa-khóa-quản-trị"
+        ),
     }
     cashier = people["cashier"]
     return {
@@ -177,7 +181,9 @@ def world(engine: Engine) -> dict[str, Any]:
         "receipts": receipts,
         "invoices": invoices,
         "users": people,
-        "cashier": Actor(cashier["id"], cashier["username"], "cashier", counter["id"], cashier["full_name"]),
+        "cashier": Actor(
+            cashier["id"], cashier["username"], "cashier", counter["id"], cashier["full_name"], issuer["id"]
+        ),
     }
 
 

@@ -21,13 +21,13 @@ def test_build_writes_the_golden_xml(tmp_path: Path) -> None:
 
 
 def test_build_reports_json_field_errors(tmp_path: Path) -> None:
-    """Bad JSON fields are printed with their JSON path and the command fails."""
+    """Bad JSON fields are printed with their code and field path, in both languages, and the command fails."""
     source = tmp_path / "bad.json"
     source.write_text('{"kind": "receipt", "template": "EBL01", "series": "25T", "issue_date": "2025-13-01"}')
     result = CliRunner().invoke(main, ["build", str(source)])
     assert result.exit_code == 1
-    assert "$.issue_date" in result.output
-    assert "$.collector" in result.output
+    assert "NOT_DATE\tissue_date\tNot a valid date.\tNgày lập phải có dạng YYYY-MM-DD" in result.output
+    assert "MISSING_FIELD\tcollector\t" in result.output
 
 
 def test_validate_prints_every_problem_with_path_and_code(tmp_path: Path) -> None:

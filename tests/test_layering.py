@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Packages that must stay pure: importable, and testable, without the web or database stack.
-PURE_PACKAGES = ("einvoice.domain", "einvoice.xmldoc")
+PURE_PACKAGES = ("einvoice.domain", "einvoice.xmldoc", "einvoice.jsondoc")
 FORBIDDEN_MODULES = ("flask", "sqlalchemy", "werkzeug")
 #: What the pure packages may not import, even inside a function: the stores, the use cases, the web.
 FORBIDDEN_FOR_PURE = ("einvoice.storage", "einvoice.services", "einvoice.web", *FORBIDDEN_MODULES)
@@ -39,7 +39,7 @@ _SKIPPED_DIRS = {"tests", "build", "dist", "var", "node_modules", "__pycache__"}
 
 
 def test_pure_packages_import_no_web_or_database_stack() -> None:
-    """Importing all of domain and xmldoc in a fresh interpreter loads no Flask or SQLAlchemy."""
+    """Importing all of domain, xmldoc and jsondoc in a fresh interpreter loads no Flask or SQLAlchemy."""
     result = subprocess.run(
         [sys.executable, "-c", _IMPORT_ALL, *PURE_PACKAGES],
         capture_output=True,

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from einvoice.cli import main
 from einvoice.domain.errors import EInvoiceError
-from einvoice.settings import DEV_SECRET_KEY, Settings, SettingsError, keys, load_settings, megabytes
+from einvoice.settings import Settings, SettingsError, keys, load_settings, megabytes
 from einvoice.web import create_app
 from einvoice.web.runtime import settings_of
 from einvoice.xmldoc.safe import MAX_XML_BYTES
@@ -52,7 +52,7 @@ def test_defaults_apply_when_nothing_is_set() -> None:
     """With no EINVOICE_ variable every key has its documented default."""
     settings = load_settings({})
     assert settings == Settings()
-    assert (settings.env, settings.secret_key, settings.max_upload_bytes) == ("development", DEV_SECRET_KEY, 5 * 2**20)
+    assert (settings.env, settings.secret_key, settings.max_upload_bytes) == ("development", None, 5 * 2**20)
 
 
 def test_overrides_beat_the_environment() -> None:
@@ -70,6 +70,10 @@ def test_overrides_beat_the_environment() -> None:
         ("EINVOICE_PUBLIC_RATE_BURST", "0", "positive"),
         ("EINVOICE_MAX_UPLOAD_BYTES", str(MAX_XML_BYTES + 1), "between 1 and"),
         ("EINVOICE_PUBLIC_RATE_PER_MINUTE", "fast", "float"),
+        ("EINVOICE_SESSION_IDLE_MINUTES", "0", "positive"),
+        ("EINVOICE_TOKEN_DAYS", "-5", "positive"),
+        ("EINVOICE_PROXY_COUNT", "-1", "0 or more"),
+        ("EINVOICE_SESSION_COOKIE_SECURE", "maybe", "bool"),
     ],
 )
 def test_malformed_values_stop_start_up_naming_the_variable(variable: str, value: str, says: str) -> None:

@@ -10,10 +10,9 @@ from typing import IO
 
 import click
 
-from einvoice.domain.documents import Invoice
 from einvoice.domain.errors import InvalidDocumentError, Problem
-from einvoice.interchange import load_document
-from einvoice.xmldoc.build import build_invoice, build_receipt
+from einvoice.jsondoc.documents import load_document
+from einvoice.xmldoc.build import build_document
 from einvoice.xmldoc.rules import RULES, catalogue_markdown
 from einvoice.xmldoc.validate import validate_document
 
@@ -37,7 +36,7 @@ def build_command(source: IO[bytes], output: Path | None) -> None:
     except InvalidDocumentError as exc:
         _print_problems(exc.problems)
         sys.exit(1)
-    xml = build_invoice(document) if isinstance(document, Invoice) else build_receipt(document)
+    xml = build_document(document)
     problems = validate_document(xml)
     if problems:
         _print_problems(problems)
@@ -69,7 +68,7 @@ def rules_command(markdown: bool) -> None:
         click.echo(catalogue_markdown(), nl=False)
         return
     for r in RULES:
-        click.echo(f"{r.code}\t{r.applies_to.__name__}\t{r.title_en}")
+        click.echo(f"{r.code}\t{','.join(r.kinds)}\t{r.title_en}")
 
 
 COMMANDS: list[click.Command] = [build_command, validate_command, rules_command]

@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 
 from einvoice.domain.errors import Problem, UnsafeInputError
+from einvoice.domain.vntime import local_time
 from einvoice.settings import load_settings
 from einvoice.signing.base import SigningError
 from einvoice.signing.devca import dev_credentials, ensure_dev_credentials
 from einvoice.signing.pkcs12 import DEFAULT_PASSWORD_ENV, Pkcs12Signer
 from einvoice.xmldoc.certinfo import TrustStore
-from einvoice.xmldoc.dsig import VIETNAM_TIME
 from einvoice.xmldoc.sign import sign_document
 from einvoice.xmldoc.verdicts import SignatureReport, VerificationReport
 from einvoice.xmldoc.verify import verify_document
@@ -97,7 +97,7 @@ def _signature_lines(report: SignatureReport) -> list[str]:
         lines.append(f"    signer:       {report.subject}")
     lines.append(f"    tax code:     {report.tax_code or '—'}")
     if report.signing_time:
-        lines.append(f"    signed at:    {report.signing_time.astimezone(VIETNAM_TIME):%Y-%m-%d %H:%M:%S} (GMT+7)")
+        lines.append(f"    signed at:    {local_time(report.signing_time):%Y-%m-%d %H:%M:%S} (GMT+7)")
     if report.certificate is not None:
         validity = {True: "valid then", False: "NOT valid then", None: "unknown"}
         lines.append(

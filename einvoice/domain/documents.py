@@ -1,5 +1,10 @@
 """Invoices (hóa đơn) and fee receipts (biên lai thu phí, lệ phí) as immutable values.
 
+Every kind of document answers the same four questions the same way, whatever its own field names: :attr:`kind`
+(a :class:`~einvoice.domain.kinds.DocumentKind`), ``issuer`` (the seller, or the collecting organisation), ``party``
+(the buyer, or the payer) and ``total_payable``. Code that needs only these takes a :data:`Document` and never asks
+which class it has; what differs per kind is looked up in the table of kinds (:mod:`einvoice.kinds`).
+
 A document holds what it states, including its line amounts and totals; :mod:`einvoice.domain.totals` computes them
 when a document is made, and the validation rules recompute them when a document is read. Documents never change once
 issued: a correction is a new document that refers to the original through :class:`RelatedDocument`.
@@ -11,7 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
+from typing import ClassVar
 
+from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.money import VND
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.rates import VatRate
@@ -88,6 +95,7 @@ class InvoiceTotals:
 class Invoice:
     """An invoice (hóa đơn) in the national format 2.1.0."""
 
+    kind: ClassVar[DocumentKind] = DocumentKind.INVOICE
     template: str  # ký hiệu mẫu số, KHMSHDon
     series: str  # ký hiệu, KHHDon
     issue_date: date  # ngày lập, in Asia/Ho_Chi_Minh
@@ -105,6 +113,26 @@ class Invoice:
     financial_leasing: bool = False
     related: RelatedDocument | None = None
     lookup_code: str | None = None
+
+    @property
+    def issuer(self) -> Seller:
+        """The issuer of the document: the seller (người bán)."""
+        return self.seller
+
+    @property
+    def party(self) -> Buyer:
+        """The other party: the buyer (người mua)."""
+        return self.buyer
+
+    @property
+    def total_payable(self) -> Decimal:
+        """The amount to pay (``TgTTTBSo``)."""
+        return self.totals.total_payable
+
+    @property
+    def total_in_words(self) -> str:
+        """The amount to pay in words (``TgTTTBChu``)."""
+        return self.totals.total_in_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +153,7 @@ class FeeLine:
 class Receipt:
     """A fee and charge receipt (biên lai thu phí, lệ phí) in our own versioned format (choice 7)."""
 
+    kind: ClassVar[DocumentKind] = DocumentKind.RECEIPT
     template: str  # EBL01 / EBL02
     series: str  # e.g. 25T
     issue_date: date
@@ -142,3 +171,22 @@ class Receipt:
     dossier_code: str | None = None  # MHSo: dossier code of the one-stop system
     cashier_name: str | None = None
     lookup_code: str | None = None
+
+    @property
+    def issuer(self) -> Seller:
+        """The issuer of the document: the collecting organisation (đơn vị thu)."""
+        return self.collector
+
+    @property
+    def party(self) -> Buyer:
+        """The other party: the payer (người nộp)."""
+        return self.payer
+
+    @property
+    def total_payable(self) -> Decimal:
+        """The amount paid (``TgTTTBSo``): the sum of the fees."""
+        return self.total
+
+
+#: A document of any kind; adding a kind adds its class here and its row to :data:`einvoice.kinds.KINDS`.
+Document = Invoice | Receipt

@@ -10,24 +10,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TAX_CODE = re.compile(r"^(?:\d{10}(?:-\d{3})?|\d{12})$")
-_CITIZEN_ID = re.compile(r"^\d{12}$")
-_BUDGET_UNIT = re.compile(r"^\d{7}$")
+# fullmatch, not ``^…$``: ``$`` also matches before a final newline.
+_TAX_CODE = re.compile(r"\d{10}(?:-\d{3})?|\d{12}")
+_CITIZEN_ID = re.compile(r"\d{12}")
+_BUDGET_UNIT = re.compile(r"\d{7}")
 
 
 def is_tax_code(value: str) -> bool:
     """Tell whether ``value`` is a well-formed tax code."""
-    return bool(_TAX_CODE.match(value))
+    return bool(_TAX_CODE.fullmatch(value))
 
 
 def is_citizen_id(value: str) -> bool:
     """Tell whether ``value`` is a well-formed 12-digit citizen ID."""
-    return bool(_CITIZEN_ID.match(value))
+    return bool(_CITIZEN_ID.fullmatch(value))
 
 
 def is_budget_unit_code(value: str) -> bool:
     """Tell whether ``value`` is a well-formed 7-digit budget-relationship unit code."""
-    return bool(_BUDGET_UNIT.match(value))
+    return bool(_BUDGET_UNIT.fullmatch(value))
 
 
 @dataclass(frozen=True, slots=True)

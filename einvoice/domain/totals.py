@@ -237,7 +237,7 @@ def fee_line(
     return FeeLine(
         name=clean(name),
         unit_price=unit_price,
-        amount=_fee_amount(quantity, unit_price, currency),
+        amount=fee_amount(quantity, unit_price, currency),
         quantity=quantity,
         code=clean_optional(code),
         legal_basis=clean_optional(legal_basis),
@@ -245,9 +245,16 @@ def fee_line(
     )
 
 
-def _fee_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> Decimal:
+def fee_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> Decimal:
+    """Return a fee line's amount: quantity × amount per unit, rounded once (rounding point 3)."""
     with exact():
         return round_money(quantity * unit_price, currency)
+
+
+def receipt_total(fees: Iterable[FeeLine]) -> Decimal:
+    """Return a receipt's total: the sum of its fee amounts, exact (each is already rounded)."""
+    with exact():
+        return sum((fee.amount for fee in fees), Decimal(0))
 
 
 def make_receipt(
@@ -271,8 +278,7 @@ def make_receipt(
     numbered = tuple(
         fee if fee.line_no is not None else replace(fee, line_no=index) for index, fee in enumerate(fees, start=1)
     )
-    with exact():
-        total = sum((fee.amount for fee in numbered), Decimal(0))
+    total = receipt_total(numbered)
     return Receipt(
         template=template,
         series=series,

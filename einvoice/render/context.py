@@ -10,21 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-from einvoice.domain.documents import Invoice, Receipt
+from einvoice.domain.documents import Document
 from einvoice.domain.lookup import format_lookup_code
+from einvoice.kinds import LAYOUTS as LAYOUTS
+from einvoice.kinds import Layout as Layout
+from einvoice.kinds import row_of_document
 from einvoice.render.qr import DEFAULT_PUBLIC_BASE_URL, lookup_page_url, lookup_url, qr_data_uri
 from einvoice.render.signature import SignatureFacts, issuer_signature
 
-Layout = Literal["a4", "a5", "roll80"]
-LAYOUTS: tuple[Layout, ...] = ("a4", "a5", "roll80")
-#: Which layouts print which kind of document: the template of each; its stylesheet has the same name in ``.css``.
-TEMPLATES: dict[tuple[str, Layout], str] = {
-    ("invoice", "a4"): "print/invoice_a4.html",
-    ("receipt", "a5"): "print/receipt_a5.html",
-    ("receipt", "roll80"): "print/receipt_roll80.html",
-}
 #: The stylesheet every layout's own stylesheet builds on.
 BASE_STYLESHEET = "print/_base.css"
 
@@ -71,14 +66,12 @@ def date_in_words(value: date) -> str:
     return f"Ngày {value.day:02d} tháng {value.month:02d} năm {value.year}"
 
 
-def kind_of(document: Invoice | Receipt) -> str:
-    """Return ``invoice`` or ``receipt``."""
-    return "invoice" if isinstance(document, Invoice) else "receipt"
+def template_name(document: Document, layout: Layout) -> str | None:
+    """Return the template that prints ``document`` in ``layout``, or ``None`` if that layout does not fit it.
 
-
-def template_name(document: Invoice | Receipt, layout: Layout) -> str | None:
-    """Return the template that prints ``document`` in ``layout``, or ``None`` if that layout does not fit it."""
-    return TEMPLATES.get((kind_of(document), layout))
+    The templates of each kind are a column of the table of kinds; a template's stylesheet has its name in ``.css``.
+    """
+    return row_of_document(document).print_templates.get(layout)
 
 
 def stylesheet_names(template: str) -> tuple[str, str]:
@@ -87,7 +80,7 @@ def stylesheet_names(template: str) -> tuple[str, str]:
 
 
 def print_context(
-    document: Invoice | Receipt,
+    document: Document,
     *,
     signatures: tuple[SignatureFacts, ...] = (),
     authority_code: str | None = None,
@@ -99,9 +92,9 @@ def print_context(
     code = document.lookup_code
     return {
         "doc": document,
-        "kind": kind_of(document),
-        "issuer": document.seller if isinstance(document, Invoice) else document.collector,
-        "party": document.buyer if isinstance(document, Invoice) else document.payer,
+        "kind": document.kind.value,
+        "issuer": document.issuer,
+        "party": document.party,
         "payment_method": PAYMENT_METHODS.get(document.payment_method, document.payment_method),
         "signature": issuer_signature(signatures),
         "signatures": signatures,

@@ -7,19 +7,14 @@ printing only reports what the XML states, as every provider's printout does.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
 
-from einvoice.xmldoc.dsig import VIETNAM_TIME, parse_signing_time
-
-_DSIG = "http://www.w3.org/2000/09/xmldsig#"
-#: Signer slots under ``DSCKS`` that belong to the issuer (seller on invoices, collecting organisation on receipts).
-_ISSUER_SLOTS = ("NBan", "DVThu")
-_CN = re.compile(r"(?:^|,)\s*CN=((?:[^,\\]|\\.)+)")
-_TAX_CODE = re.compile(r"MST:([0-9-]+)")
+from einvoice.domain.vntime import local_time
+from einvoice.signing.certificates import names_in_subject
+from einvoice.xmldoc.dsig import AUTHORITY_CODE, ISSUER_SLOTS, ds, parse_signing_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +43,17 @@ def _signing_time(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        return parse_signing_time(text).astimezone(VIETNAM_TIME)
+        return local_time(parse_signing_time(text))
     except ValueError:
         return None
 
 
 def _facts(slot: str, signature: etree._Element) -> SignatureFacts:
-    subject = _first_text(signature, "X509SubjectName") or ""
-    name = _CN.search(subject)
-    tax_code = _TAX_CODE.search(subject)
+    signer, tax_code = names_in_subject(_first_text(signature, "X509SubjectName") or "")
     return SignatureFacts(
         slot=slot,
-        signer=name.group(1).replace("\\", "").strip() if name else None,
-        tax_code=tax_code.group(1) if tax_code else None,
+        signer=signer,
+        tax_code=tax_code,
         signing_time=_signing_time(_first_text(signature, "SigningTime")),
     )
 
@@ -72,18 +65,18 @@ def read_signatures(root: etree._Element) -> tuple[SignatureFacts, ...]:
         for slot in holder.iterchildren():
             if not isinstance(slot.tag, str):
                 continue
-            for signature in slot.iterchildren(f"{{{_DSIG}}}Signature"):
+            for signature in slot.iterchildren(ds("Signature")):
                 found.append(_facts(_local(slot), signature))
-    found.sort(key=lambda facts: facts.slot not in _ISSUER_SLOTS)
+    found.sort(key=lambda facts: facts.slot not in ISSUER_SLOTS)
     return tuple(found)
 
 
 def issuer_signature(signatures: tuple[SignatureFacts, ...]) -> SignatureFacts | None:
     """Return the issuer's signature among ``signatures``, if the document has one."""
-    return next((s for s in signatures if s.slot in _ISSUER_SLOTS), None)
+    return next((s for s in signatures if s.slot in ISSUER_SLOTS), None)
 
 
 def authority_code(root: etree._Element) -> str | None:
     """Return the tax authority's code (``MCCQT``) of the document, if it was given one."""
-    node = root.find("MCCQT")
+    node = root.find(AUTHORITY_CODE)
     return node.text.strip() if node is not None and node.text and node.text.strip() else None

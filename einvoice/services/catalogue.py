@@ -1,7 +1,8 @@
 """Configuration an admin manages: issuers, counters (quầy thu), series (ký hiệu) and the fee catalogue (danh mục phí).
 
-Rows are plain mappings; each ``create_*`` returns the new row. Series are checked against the format's rules
-(template and symbol per kind, the year the symbol carries); fees against their validity period.
+Rows are plain mappings; each ``create_*`` returns the new row. Series are checked against the rules issuing applies
+(:func:`einvoice.domain.series.series_faults`: template and symbol per kind), so a series that exists can issue; fees
+against their validity period, which :func:`fee_in_force` is the one SQL reading of.
 """
 
 from __future__ import annotations
@@ -10,18 +11,13 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, or_, select
+from sqlalchemy import ColumnElement, Engine, Table, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from einvoice.domain.errors import Problem
+from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.parties import is_budget_unit_code, is_tax_code
-from einvoice.domain.series import (
-    INVOICE_TEMPLATES,
-    RECEIPT_TEMPLATES,
-    is_invoice_series,
-    is_receipt_series,
-    series_year,
-)
+from einvoice.domain.series import series_faults, series_year
 from einvoice.services.errors import ConflictError, NotFoundError, RequestProblemsError
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import counters, fees, issuers, series
@@ -70,11 +66,11 @@ def update_row(engine: Engine, table: Table, row_id: int, values: Mapping[str, A
 def _check_issuer(values: Mapping[str, Any]) -> None:
     problems = []
     if "tax_code" in values and not is_tax_code(values["tax_code"]):
-        problems.append(Problem("tax_code", "tax_code", "Mã số thuế không hợp lệ", "not a valid tax code"))
+        problems.append(Problem("INVALID_TAX_CODE", "tax_code", "Mã số thuế không hợp lệ", "not a valid tax code"))
     code = values.get("budget_unit_code")
     if code is not None and not is_budget_unit_code(code):
         problems.append(
-            Problem("budget_unit_code", "budget_unit_code", "Mã ĐVQHNS phải có 7 chữ số", "budget unit code: 7 digits")
+            Problem("INVALID_UNIT_CODE", "budget_unit_code", "Mã ĐVQHNS phải có 7 chữ số", "budget unit code: 7 digits")
         )
     if problems:
         raise RequestProblemsError(problems)
@@ -98,32 +94,40 @@ def create_counter(engine: Engine, issuer_id: int, name: str) -> Row:
     return _insert(engine, counters, {"issuer_id": issuer_id, "name": name, "active": True})
 
 
+#: Where a series fault is reported in the admin's request.
+_SERIES_FIELDS = {"template": "template", "series": "symbol"}
+
+
 def create_series(
-    engine: Engine, *, issuer_id: int, kind: str, template: str, symbol: str, counter_id: int | None = None
+    engine: Engine,
+    *,
+    issuer_id: int,
+    kind: DocumentKind | str,
+    template: str,
+    symbol: str,
+    counter_id: int | None = None,
 ) -> Row:
-    """Create a series of an issuer, numbered from 1, optionally bound to one counter."""
+    """Create a series of an issuer, numbered from 1, optionally bound to one counter; refuse what issuing would."""
+    kind = DocumentKind(kind)
     get_row(engine, issuers, issuer_id)
     if counter_id is not None and get_row(engine, counters, counter_id)["issuer_id"] != issuer_id:
         raise RequestProblemsError(
-            [Problem("counter", "counter_id", "Quầy thuộc đơn vị khác", "the counter belongs to another issuer")]
-        )
-    well_formed = (
-        (template in RECEIPT_TEMPLATES and is_receipt_series(symbol))
-        if kind == "receipt"
-        else (kind == "invoice" and template in INVOICE_TEMPLATES and is_invoice_series(symbol))
-    )
-    year = series_year(symbol)
-    if not well_formed or year is None:
-        raise RequestProblemsError(
             [
                 Problem(
-                    "series_symbol",
-                    "symbol",
-                    f"Mẫu số {template} / ký hiệu {symbol} không hợp lệ cho loại {kind}",
-                    f"template {template} / series {symbol} is not valid for a {kind}",
+                    "COUNTER_OF_OTHER_ISSUER",
+                    "counter_id",
+                    "Quầy thuộc đơn vị khác",
+                    "the counter belongs to another issuer",
                 )
             ]
         )
+    faults = series_faults(kind, template, symbol)
+    if faults:
+        raise RequestProblemsError(
+            [Problem(f.code, _SERIES_FIELDS[f.field], f.message_vi, f.message_en) for f in faults]
+        )
+    year = series_year(symbol)
+    assert year is not None  # a symbol without faults carries its year
     values = {
         "issuer_id": issuer_id,
         "kind": kind,
@@ -148,24 +152,45 @@ def update_series(engine: Engine, series_id: int, *, active: bool | None = None,
     return update_row(engine, series, series_id, values)
 
 
+def _check_period(start: date, end: date | None) -> None:
+    if end is not None and end < start:
+        raise RequestProblemsError(
+            [
+                Problem(
+                    "fee_period",
+                    "effective_to",
+                    "Ngày hết hiệu lực trước ngày hiệu lực",
+                    "the fee ends before it starts",
+                )
+            ]
+        )
+
+
 def create_fee(engine: Engine, values: Mapping[str, Any]) -> Row:
     """Add a fee to an issuer's catalogue, in force from ``effective_from`` (to ``effective_to`` if given)."""
     get_row(engine, issuers, values["issuer_id"])
-    end = values.get("effective_to")
-    if end is not None and end < values["effective_from"]:
-        raise RequestProblemsError(
-            [Problem("fee_period", "effective_to", "Ngày hết hiệu lực trước ngày hiệu lực", "ends before it starts")]
-        )
+    _check_period(values["effective_from"], values.get("effective_to"))
     if values["amount"] < 0:
-        raise RequestProblemsError([Problem("fee_amount", "amount", "Mức thu không được âm", "amount is negative")])
+        raise RequestProblemsError(
+            [Problem("NEGATIVE_AMOUNT", "amount", "Mức thu không được âm", "amount is negative")]
+        )
     return _insert(engine, fees, {"per_unit": False, **values})
+
+
+def end_fee(engine: Engine, fee_id: int, effective_to: date | None) -> Row:
+    """Set (or clear) the last day a fee is in force; its amount never changes in place."""
+    _check_period(get_row(engine, fees, fee_id)["effective_from"], effective_to)
+    return update_row(engine, fees, fee_id, {"effective_to": effective_to})
+
+
+def fee_in_force(on: date) -> ColumnElement[bool]:
+    """Return the SQL condition of a catalogue fee in force on ``on`` (both ends of its period included)."""
+    return and_(fees.c.effective_from <= on, or_(fees.c.effective_to.is_(None), fees.c.effective_to >= on))
 
 
 def fees_in_force(engine: Engine, issuer_id: int | None, on: date) -> list[Row]:
     """Return the catalogue fees in force on ``on`` (of one issuer, or of all), by code."""
-    query = select(fees).where(
-        fees.c.effective_from <= on, or_(fees.c.effective_to.is_(None), and_(fees.c.effective_to >= on))
-    )
+    query = select(fees).where(fee_in_force(on))
     if issuer_id is not None:
         query = query.where(fees.c.issuer_id == issuer_id)
     with engine.connect() as conn:

@@ -78,8 +78,8 @@ def _in_flight(holders_fingerprint: str, fingerprint: str) -> Exception:
 
 def _reused() -> Exception:
     return problem(
-        "idempotency_key_reused",
-        "Idempotency-Key",
+        "IDEMPOTENCY_KEY_REUSED",
+        "headers.Idempotency-Key",
         "Khóa Idempotency-Key đã dùng cho một yêu cầu khác",
         "this Idempotency-Key was used with a different request",
     )

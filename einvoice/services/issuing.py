@@ -18,29 +18,32 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from typing import Any, ClassVar
 
-from sqlalchemy import Engine, and_, bindparam, or_, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from einvoice.domain.documents import FeeLine, Invoice, InvoiceLine, Receipt
+from einvoice.domain.documents import Document, FeeLine, Invoice, InvoiceLine, Receipt
 from einvoice.domain.errors import InvalidDocumentError, Problem
+from einvoice.domain.kinds import NAMES, DocumentKind
 from einvoice.domain.lookup import new_lookup_code
 from einvoice.domain.money import VND
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.series import MAX_NUMBER
 from einvoice.domain.totals import fee_line, make_invoice, make_receipt
+from einvoice.domain.vntime import local_date
+from einvoice.jsondoc.figures import fee_problems, invoice_problems
 from einvoice.services.audit import IssueEntry, append_issue_entry
+from einvoice.services.catalogue import fee_in_force
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError
 from einvoice.services.search import search_key
 from einvoice.storage.engine import is_busy, writing
 from einvoice.storage.schema import documents, fees, issuers, series
-from einvoice.xmldoc.build import BuiltDocument, build_invoice_for_signing, build_receipt_for_signing
+from einvoice.xmldoc.build import BuiltDocument, build_for_signing
 
 log = logging.getLogger(__name__)
 
-VN_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 Now = Callable[[], datetime]
 #: Attempts of the whole transaction when SQLite says busy or a lookup code collides.
 ATTEMPTS = 8
@@ -59,13 +62,14 @@ _ADVANCE_SERIES = (
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who acts: a user with a role, and the counter a cashier works at."""
+    """Who acts: a user with a role, and the counter a cashier works at (and that counter's issuer)."""
 
     user_id: int | None
     username: str
     role: str  # cashier | finance | admin
     counter_id: int | None = None
     full_name: str | None = None
+    issuer_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,7 @@ class CatalogueFee:
 class ReceiptRequest:
     """What a receipt is to say: its series, the payer, and fees from the catalogue and/or explicit lines."""
 
+    kind: ClassVar[DocumentKind] = DocumentKind.RECEIPT
     series_id: int
     payer: Buyer
     fees: tuple[CatalogueFee, ...] = ()
@@ -92,6 +97,7 @@ class ReceiptRequest:
 class InvoiceRequest:
     """What an invoice is to say: its series, the buyer and the lines (amounts computed, numbers not yet)."""
 
+    kind: ClassVar[DocumentKind] = DocumentKind.INVOICE
     series_id: int
     buyer: Buyer
     lines: tuple[InvoiceLine, ...]
@@ -108,7 +114,7 @@ class IssuedDocument:
     """A committed document's metadata (its XML stays in storage)."""
 
     id: int
-    kind: str
+    kind: DocumentKind
     issuer_id: int
     series_id: int
     template: str
@@ -177,17 +183,11 @@ def issue_document(
             attempt.lookup_collisions += 1
 
 
-def local_date(moment: datetime) -> date:
-    """Return the Asia/Ho_Chi_Minh date of an aware ``moment`` (choice 14)."""
-    return moment.astimezone(VN_TIME).date()
-
-
 def _issue_once(
     conn: Connection, request: IssueRequest, actor: Actor, now: Now, tools: Toolchain, hooks: IssueHooks
 ) -> IssuedDocument:
     row = conn.execute(_LOCK_SERIES, {"b_id": request.series_id}).mappings().first()
-    kind = "receipt" if isinstance(request, ReceiptRequest) else "invoice"
-    _check_series(row, kind, actor)
+    _check_series(row, request.kind, actor)
     assert row is not None
     moment = now()
     issue_date = local_date(moment)
@@ -212,7 +212,7 @@ def _issue_once(
     digest = hashlib.sha256(signed).hexdigest()
 
     values = {
-        "kind": kind,
+        "kind": request.kind,
         "issuer_id": row["issuer_id"],
         "series_id": row["id"],
         "template": row["template"],
@@ -265,66 +265,104 @@ def compose(
     lookup_code: str | None,
 ) -> Composed:
     """Build the unsigned XML of the document ``request`` describes, in series ``row`` of ``issuer``."""
-    document: Invoice | Receipt
-    if isinstance(request, ReceiptRequest):
-        lines = request.lines + _catalogue_lines(conn, row["issuer_id"], request.fees, issue_date)
-        document = make_receipt(
-            template=row["template"],
-            series=row["symbol"],
-            issue_date=issue_date,
-            collector=issuer_seller(issuer),
-            payer=request.payer,
-            fees=lines,
-            number=number,
-            payment_method=request.payment_method,
-            provider_tax_code=issuer["provider_tax_code"] or issuer["tax_code"],
-            dossier_code=request.dossier_code,
-            cashier_name=actor.full_name,
-            lookup_code=lookup_code,
-        )
-        return Composed(build_receipt_for_signing(document), document.total, document.currency, document.payer)
-    document = make_invoice(
-        template=row["template"],
-        series=row["symbol"],
-        issue_date=issue_date,
-        seller=issuer_seller(issuer),
+    made = _Making(conn, row, issuer, actor, issue_date, number, lookup_code)
+    document: Document = _COMPOSERS[request.kind](request, made)
+    return Composed(build_for_signing(document), document.total_payable, document.currency, document.party)
+
+
+@dataclass(frozen=True, slots=True)
+class _Making:
+    """What every document made in a series shares: where, by whom, when, and the number and code it takes."""
+
+    conn: Connection
+    row: RowMapping
+    issuer: RowMapping
+    actor: Actor
+    issue_date: date
+    number: int | None
+    lookup_code: str | None
+
+    def common(self) -> dict[str, Any]:
+        """Return the arguments every ``make_*`` of the domain takes from the series, the issuer and the moment."""
+        return {
+            "template": self.row["template"],
+            "series": self.row["symbol"],
+            "issue_date": self.issue_date,
+            "number": self.number,
+            "provider_tax_code": self.issuer["provider_tax_code"] or self.issuer["tax_code"],
+            "lookup_code": self.lookup_code,
+        }
+
+
+def _compose_receipt(request: ReceiptRequest, made: _Making) -> Receipt:
+    catalogue = _catalogue_lines(made.conn, made.row["issuer_id"], request.fees, made.issue_date)
+    lines = request.lines + catalogue
+    paths = [f"lines[{i}]" for i in range(len(request.lines))] + [f"fees[{i}]" for i in range(len(catalogue))]
+    _refuse(fee_problems(list(zip(paths, lines, strict=True)), path="fees" if catalogue else "lines"))
+    return make_receipt(
+        **made.common(),
+        collector=issuer_seller(made.issuer),
+        payer=request.payer,
+        fees=lines,
+        payment_method=request.payment_method,
+        dossier_code=request.dossier_code,
+        cashier_name=made.actor.full_name,
+    )
+
+
+def _compose_invoice(request: InvoiceRequest, made: _Making) -> Invoice:
+    _refuse(invoice_problems(request.lines, template=made.row["template"], currency=request.currency))
+    return make_invoice(
+        **made.common(),
+        seller=issuer_seller(made.issuer),
         buyer=request.buyer,
         lines=request.lines,
-        provider_tax_code=issuer["provider_tax_code"] or issuer["tax_code"],
-        number=number,
         currency=request.currency,
         exchange_rate=request.exchange_rate,
         payment_method=request.payment_method,
-        lookup_code=lookup_code,
     )
-    return Composed(
-        build_invoice_for_signing(document), document.totals.total_payable, document.currency, document.buyer
-    )
+
+
+def _refuse(problems: Sequence[Problem]) -> None:
+    if problems:
+        raise RequestProblemsError(problems)
+
+
+#: How each kind's request becomes its document (the request column of the table of kinds).
+_COMPOSERS: dict[DocumentKind, Callable[[Any, _Making], Document]] = {
+    DocumentKind.RECEIPT: _compose_receipt,
+    DocumentKind.INVOICE: _compose_invoice,
+}
 
 
 def preview_document(engine: Engine, request: IssueRequest, *, actor: Actor, now: Now) -> bytes:
     """Return the unsigned XML the request would issue today, without a number or lookup code; store nothing."""
-    kind = "receipt" if isinstance(request, ReceiptRequest) else "invoice"
     with engine.connect() as conn:
         row = conn.execute(select(series).where(series.c.id == request.series_id)).mappings().first()
-        _check_series(row, kind, actor)
+        _check_series(row, request.kind, actor)
         assert row is not None
         issuer = conn.execute(select(issuers).where(issuers.c.id == row["issuer_id"])).mappings().one()
         return compose(conn, request, row, issuer, actor, local_date(now()), None, None).built.xml
 
 
-def _check_series(row: RowMapping | None, kind: str, actor: Actor) -> None:
+def _check_series(row: RowMapping | None, kind: DocumentKind, actor: Actor) -> None:
     if row is None:
         raise NotFoundError("no such series")
     if actor.role != "cashier":
         raise ForbiddenError("only cashiers issue documents")
+    if row["issuer_id"] != actor.issuer_id:
+        raise ForbiddenError("this series belongs to another issuer")
     if row["counter_id"] is not None and row["counter_id"] != actor.counter_id:
         raise ForbiddenError("this series belongs to another counter")
     if row["kind"] != kind:
+        names = NAMES[kind]
         raise RequestProblemsError(
             [
                 Problem(
-                    "series_kind", "series_id", f"Ký hiệu này không dùng cho {kind}", f"this series is not for {kind}s"
+                    "SERIES_KIND",
+                    "series_id",
+                    f"Ký hiệu này không dùng cho {names.noun_vi}",
+                    f"this series is not for {names.noun_en}s",
                 )
             ]
         )
@@ -353,8 +391,7 @@ def _catalogue_lines(conn: Connection, issuer_id: int, wanted: Sequence[Catalogu
         select(fees).where(
             fees.c.issuer_id == issuer_id,
             fees.c.code.in_({fee.code for fee in wanted}),
-            fees.c.effective_from <= on,
-            or_(fees.c.effective_to.is_(None), and_(fees.c.effective_to >= on)),
+            fee_in_force(on),
         )
     ).mappings()
     by_code = {row["code"]: row for row in rows}
@@ -365,7 +402,7 @@ def _catalogue_lines(conn: Connection, issuer_id: int, wanted: Sequence[Catalogu
         if row is None:
             problems.append(
                 Problem(
-                    "unknown_fee",
+                    "UNKNOWN_FEE",
                     f"fees[{index}].code",
                     f"Không có khoản phí, lệ phí mã {fee.code} hiệu lực ngày {on.isoformat()}",
                     f"no fee with code {fee.code} in force on {on.isoformat()}",
@@ -375,7 +412,7 @@ def _catalogue_lines(conn: Connection, issuer_id: int, wanted: Sequence[Catalogu
         if not row["per_unit"] and fee.quantity != 1:
             problems.append(
                 Problem(
-                    "flat_fee_quantity",
+                    "FLAT_FEE_QUANTITY",
                     f"fees[{index}].quantity",
                     f"Khoản {fee.code} thu một mức cố định: số lượng phải là 1",
                     f"fee {fee.code} is a flat amount: its quantity must be 1",

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, bindparam, func, select
 
+from einvoice.domain.kinds import DocumentKind
 from einvoice.services.errors import NotFoundError
 from einvoice.services.issuing import Actor
 from einvoice.services.search import search_key
@@ -106,7 +107,7 @@ class StoredDocument:
     """What the public pages need of a stored document: its signed bytes, kind and state."""
 
     xml: bytes
-    kind: str  # invoice | receipt
+    kind: DocumentKind
     state: str
 
 
@@ -120,4 +121,4 @@ def find_by_lookup_code(engine: Engine, code: str) -> StoredDocument | None:
     """Return the document whose lookup code is ``code`` (canonical form), or ``None``: the public lookup."""
     with engine.connect() as conn:
         row = conn.execute(_BY_LOOKUP_CODE, {"code": code}).first()
-    return None if row is None else StoredDocument(bytes(row.xml), str(row.kind), str(row.state))
+    return None if row is None else StoredDocument(bytes(row.xml), DocumentKind(row.kind), str(row.state))

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from einvoice.domain.kinds import DocumentKind
+from einvoice.domain.vntime import local_date
 from einvoice.services import accounts, catalogue
-from einvoice.services.issuing import local_date
 from einvoice.storage.schema import issuers
 
 DEMO_ISSUER = {
@@ -65,7 +66,8 @@ def seed_demo(engine: Engine, data_dir: Path, now: datetime) -> dict[str, str] |
     )
     counter = catalogue.create_counter(engine, issuer["id"], "Quầy số 1")
     year = local_date(now).year % 100
-    for kind, template, symbol in (("invoice", "1", f"C{year:02d}TAA"), ("receipt", "EBL01", f"{year:02d}T")):
+    demo_series = ((DocumentKind.INVOICE, "1", f"C{year:02d}TAA"), (DocumentKind.RECEIPT, "EBL01", f"{year:02d}T"))
+    for kind, template, symbol in demo_series:
         catalogue.create_series(
             engine, issuer_id=issuer["id"], kind=kind, template=template, symbol=symbol, counter_id=counter["id"]
         )
@@ -86,7 +88,7 @@ def seed_demo(engine: Engine, data_dir: Path, now: datetime) -> dict[str, str] |
         )
     passwords = {"admin": secrets.token_urlsafe(12), "thu.ngan": secrets.token_urlsafe(12)}
     accounts.create_user(
-        engine, username="admin", full_name="Quản trị hệ thống", role="admin", password=passwords["admin"]
+        engine, username="admin", full_name="Quản trị hệ thống", role="admin", password=passwords["admin"], demo=True
     )
     accounts.create_user(
         engine,
@@ -95,5 +97,6 @@ def seed_demo(engine: Engine, data_dir: Path, now: datetime) -> dict[str, str] |
         role="cashier",
         counter_id=counter["id"],
         password=passwords["thu.ngan"],
+        demo=True,
     )
     return passwords

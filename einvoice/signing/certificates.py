@@ -8,6 +8,7 @@ their issuer (and of the root itself), so production can recognise and refuse th
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from cryptography import x509
@@ -19,6 +20,9 @@ DEVELOPMENT_ORGANIZATION = "einvoice development CA"
 DEVELOPMENT_UNIT = "einvoice development certificate - not for production"
 
 _TAX_CODE_PREFIX = "MST:"
+#: The same two facts in a subject written as text (``X509SubjectName``: ``CN=…, UID=MST:…``).
+_CN_IN_TEXT = re.compile(r"(?:^|,)\s*CN=((?:[^,\\]|\\.)+)")
+_TAX_CODE_IN_TEXT = re.compile(re.escape(_TAX_CODE_PREFIX) + r"\s*([0-9-]+)", re.IGNORECASE)
 _NAME_OVERRIDES = {NameOID.USER_ID: "UID", NameOID.EMAIL_ADDRESS: "E", NameOID.STATE_OR_PROVINCE_NAME: "S"}
 
 
@@ -33,6 +37,13 @@ def tax_code_of(certificate: x509.Certificate) -> str | None:
         if text[: len(_TAX_CODE_PREFIX)].upper() == _TAX_CODE_PREFIX:
             return text[len(_TAX_CODE_PREFIX) :].strip()
     return None
+
+
+def names_in_subject(text: str) -> tuple[str | None, str | None]:
+    """Return the common name and the ``UID=MST:`` tax code of a subject written as text, each None when absent."""
+    name = _CN_IN_TEXT.search(text)
+    tax_code = _TAX_CODE_IN_TEXT.search(text)
+    return (name.group(1).replace("\\", "").strip() if name else None, tax_code.group(1) if tax_code else None)
 
 
 def subject_text(certificate: x509.Certificate) -> str:

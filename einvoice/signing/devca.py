@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from einvoice.domain.parties import is_tax_code
 from einvoice.signing.base import CredentialError
 from einvoice.signing.certificates import (
     DEVELOPMENT_ORGANIZATION,
@@ -56,7 +56,6 @@ ROOT_VALIDITY = timedelta(days=20 * 365)
 ISSUER_VALIDITY = timedelta(days=3 * 365)
 #: An issuer certificate this close to its end is replaced by :func:`ensure_dev_credentials`.
 RENEW_BEFORE = timedelta(days=30)
-_TAX_CODE = re.compile(r"\d{10}(?:-\d{3})?|\d{12}")
 _FOLDER = "dev-ca"
 
 
@@ -72,7 +71,7 @@ class DevCredentials:
 
 def dev_credentials(data_dir: Path, tax_code: str) -> DevCredentials:
     """Return the paths of the development credentials for ``tax_code`` under ``data_dir`` (created or not)."""
-    if not _TAX_CODE.fullmatch(tax_code):
+    if not is_tax_code(tax_code):
         raise ValueError(f"not a tax code (10 digits, 10-3 digits or 12 digits): {tax_code!r}")
     folder = data_dir / _FOLDER
     return DevCredentials(

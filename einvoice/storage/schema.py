@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -144,6 +145,9 @@ users = Table(
     Column("password_hash", String(200)),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # Bumped by logout, a password change, a role change or disabling: every session of an older generation ends.
+    Column("session_generation", Integer, nullable=False, default=0, server_default="0"),
+    Column("demo", Boolean, nullable=False, default=False, server_default=false()),  # printed at a first start
 )
 
 api_tokens = Table(
@@ -155,6 +159,18 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+)
+
+#: Failed logins per account and per client address, shared by every worker: what the login throttle counts.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(300), primary_key=True),  # "account:<username>" | "address:<ip>"
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False),
+    Column("blocked_until", UTCDateTime),
 )
 
 documents = Table(

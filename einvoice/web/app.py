@@ -4,17 +4,23 @@ Configuration is :class:`einvoice.settings.Settings` (one table of every key, re
 then from the mapping the caller passes): ``settings_of(app)`` returns it typed, and ``app.config`` mirrors it under
 the upper-case keys for Flask. Keys of the mapping that are not settings go to ``app.config`` as they are: Flask's
 own (``TESTING``, ``MAX_CONTENT_LENGTH``), and what tests inject, ``CLOCK`` (a ``now`` callable) and ``TOOLCHAIN``.
+A malformed setting (``EINVOICE_ENV=prod``) raises :class:`~einvoice.settings.SettingsError`, which ``wsgi.py`` turns
+into one line on stderr.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import os
 from collections.abc import Mapping
 
-from flask import Flask
+from flask import Flask, request
 from flask.wrappers import Response
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import einvoice
 from einvoice import security_events
@@ -22,9 +28,12 @@ from einvoice.cli import main as cli_main
 from einvoice.settings import default_data_dir, load_settings
 from einvoice.web import auth, errors, public
 from einvoice.web import logging as request_logging
-from einvoice.web.runtime import SETTINGS_EXTENSION, settings_of
+from einvoice.web.runtime import SETTINGS_EXTENSION, RefusedToStart, runtime, settings_of
+from einvoice.web.secret_key import SessionInterface
 
 __all__ = ["create_app", "default_data_dir", "settings_of"]
+
+log = logging.getLogger(__name__)
 
 #: What a multipart form adds around an uploaded file (boundaries, headers, the other fields), in bytes.
 FORM_ALLOWANCE = 64 * 1024
@@ -36,6 +45,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+#: Sent over HTTPS only: a browser that saw it refuses plain HTTP to this host for a year.
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
@@ -47,10 +58,19 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     settings = dataclasses.replace(settings, data_dir=settings.data_dir.resolve())
     app.extensions[SETTINGS_EXTENSION] = settings
     app.config.update(settings.as_config(), MAX_CONTENT_LENGTH=settings.max_upload_bytes + FORM_ALLOWANCE)
+    # Flask's cookie flags; production sits behind HTTPS, so there the cookie never travels in clear.
+    secure = settings.session_cookie_secure
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.env == "production" if secure is None else secure,
+    )
     if config is not None:
         app.config.update({key: value for key, value in config.items() if key not in settings.as_config()})
     app.instance_path = str(settings.data_dir)
 
+    app.session_interface = SessionInterface()
+    trust_proxies(app)
     request_logging.init_app(app)
     security_events.init_app(app)
     auth.init_app(app)
@@ -89,12 +109,34 @@ def settle_memory() -> None:
 
 
 def security_headers(response: Response) -> Response:
-    """Add the security headers to every answer."""
+    """Add the security headers to every answer, and HSTS to those sent over HTTPS."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:  # behind a proxy, as the trusted proxy says (see trust_proxies)
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 
-def healthz() -> dict[str, str]:
-    """Say that the service is up, and which version it runs."""
-    return {"status": "ok", "version": einvoice.__version__}
+def trust_proxies(app: Flask) -> None:
+    """Believe the ``X-Forwarded-*`` headers of ``PROXY_COUNT`` reverse proxies in front, and no more.
+
+    Then the client address (what the rate limits and the login throttle count) and the scheme (whether HSTS and the
+    secure cookie apply) are the real ones. Trusting more proxies than there are would let any client choose its
+    address; trusting none behind a proxy would count every client as the proxy.
+    """
+    count = settings_of(app).proxy_count
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)  # type: ignore[method-assign]
+
+
+def healthz() -> tuple[dict[str, str], int]:
+    """Say whether the service can serve documents (200) or not (503, with the reason), and which version it runs."""
+    try:
+        with runtime().engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except RefusedToStart:
+        return {"status": "not-ready", "reason": "the configuration is refused (see the log)"}, 503
+    except (SQLAlchemyError, OSError):
+        log.exception("health check: the database cannot be reached")
+        return {"status": "not-ready", "reason": "the database cannot be reached"}, 503
+    return {"status": "ok", "version": einvoice.__version__}, 200

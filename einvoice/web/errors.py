@@ -10,7 +10,7 @@ request id (and the traceback in the log, never in the answer).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g, jsonify
@@ -20,6 +20,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from einvoice.domain.errors import InvalidDocumentError, Problem, UnsafeInputError
+from einvoice.jsondoc.problems import problems_of
 from einvoice.render.errors import RenderError
 from einvoice.services.errors import (
     ConflictError,
@@ -37,19 +38,6 @@ log = logging.getLogger("einvoice.web")
 #: What a 503 for an unreachable database tells clients to wait before retrying.
 DATABASE_RETRY_AFTER_SECONDS = 2
 
-_VIETNAMESE = {
-    "Missing data for required field.": ("missing", "Thiếu trường bắt buộc"),
-    "Unknown field.": ("unknown_field", "Trường không được chấp nhận"),
-    "Field may not be null.": ("null", "Trường không được để trống"),
-    "Not a valid integer.": ("not_integer", "Không phải số nguyên"),
-    "Not a valid number.": ("not_number", "Không phải số"),
-    "Not a valid string.": ("not_string", "Không phải chuỗi ký tự"),
-    "Not a valid date.": ("not_date", "Không phải ngày hợp lệ (YYYY-MM-DD)"),
-    "Not a valid boolean.": ("not_boolean", "Không phải giá trị đúng/sai"),
-    "Not a valid list.": ("not_list", "Không phải danh sách"),
-    "Invalid input type.": ("invalid_type", "Kiểu dữ liệu không hợp lệ"),
-}
-
 
 def error_response(status: int, code: str, message: str, problems: tuple[Problem, ...] = ()) -> Response:
     """Return the JSON error answer."""
@@ -63,29 +51,11 @@ def error_response(status: int, code: str, message: str, problems: tuple[Problem
     return response
 
 
-def _flatten(messages: Any, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-                child = f"{path}[{key}]"
-            else:
-                child = f"{path}.{key}" if path else str(key)
-            yield from _flatten(value, child)
-    elif isinstance(messages, list | tuple):
-        for item in messages:
-            yield from _flatten(item, path)
-    else:
-        yield path, str(messages)
-
-
 def schema_problems(messages: Any) -> tuple[Problem, ...]:
-    """Turn webargs/marshmallow messages (by location, then field) into problems with field paths."""
-    problems = []
-    for raw_path, message in _flatten(messages, ""):
-        location, _, field = raw_path.partition(".")
-        path = field if location == "json" else raw_path
-        code, vietnamese = _VIETNAMESE.get(message, ("invalid_value", f"Giá trị không hợp lệ: {message}"))
-        problems.append(Problem(code, path or location, vietnamese, message))
+    """Turn webargs messages (by location, then field) into problems; a JSON body's fields keep their own path."""
+    problems: list[Problem] = []
+    for location, fields in messages.items() if isinstance(messages, Mapping) else (("json", messages),):
+        problems += problems_of(fields, "" if location == "json" else str(location))
     return tuple(problems)
 
 
@@ -148,7 +118,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation(error: ValidationError) -> Response:
-        return error_response(422, "invalid_request", "the request is not valid", schema_problems(error.messages))
+        return error_response(422, "invalid_request", "the request is not valid", problems_of(error.messages))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
@@ -160,10 +130,11 @@ def init_app(app: Flask) -> None:
                 422, "invalid_request", "the request does not match its schema", schema_problems(messages)
             )
         if status == 400 and messages:
-            return error_response(400, "bad_request", "; ".join(m for _, m in _flatten(messages, "")))
+            return error_response(400, "bad_request", "the request cannot be read", schema_problems(messages))
         response = error_response(status, (error.name or "error").lower().replace(" ", "_"), error.description or "")
-        if status == 405 and error.get_response().headers.get("Allow"):
-            response.headers["Allow"] = error.get_response().headers["Allow"]
+        for header in ("Allow", "Retry-After"):  # 405 names the methods allowed, 429 when to come back
+            if header in error.get_response().headers:
+                response.headers[header] = error.get_response().headers[header]
         return response
 
     @app.errorhandler(Exception)

@@ -21,6 +21,8 @@ from typing import Any
 _PR_SET_PDEATHSIG = 1
 
 graceful_timeout = 20
+#: gunicorn's own answers (414, 431, 400) get the app's security headers too; see einvoice.web.server.
+worker_class = "einvoice.web.server.HardenedWorker"
 
 
 def post_fork(server: Any, worker: Any) -> None:

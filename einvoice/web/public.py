@@ -25,10 +25,11 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from einvoice.domain.documents import Invoice, Receipt
+from einvoice.domain.documents import Document
 from einvoice.domain.errors import EInvoiceError, Problem
 from einvoice.domain.lookup import format_lookup_code, normalize_lookup_code
-from einvoice.render.context import Layout, format_date, format_datetime, format_number
+from einvoice.kinds import row_of
+from einvoice.render.context import format_date, format_datetime, format_number
 from einvoice.render.errors import RenderError
 from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, render_settings
 from einvoice.render.signature import authority_code
@@ -141,10 +142,9 @@ def signature_view(report: SignatureReport) -> dict[str, Any]:
     }
 
 
-def summary(document: Invoice | Receipt, state: str | None = None) -> dict[str, str]:
+def summary(document: Document, state: str | None = None) -> dict[str, str]:
     """Return the document's summary as printed: title, issuer, identity, date, total, state."""
-    issuer = document.seller if isinstance(document, Invoice) else document.collector
-    total = document.totals.total_payable if isinstance(document, Invoice) else document.total
+    issuer, total = document.issuer, document.total_payable
     return {
         "title": document.title,
         "issuer": issuer.name,
@@ -240,7 +240,7 @@ def document_pdf(code: str) -> Response | tuple[str, int]:
     if found is None:
         return _not_found()
     canonical, stored = found
-    layout: Layout = "a5" if stored.kind == "receipt" else "a4"
+    layout = row_of(stored.kind).default_layout
     try:
         pdf = render_document_pdf(
             stored.xml,
@@ -283,7 +283,7 @@ def check_report(xml: bytes) -> dict[str, Any]:
     report = verify_as_configured(xml)
     content: list[Problem] = validate_document(xml)
     try:
-        document: Invoice | Receipt | None = parse_document(xml)
+        document: Document | None = parse_document(xml)
     except EInvoiceError:  # an unreadable upload has no summary; its problems say why
         document = None
     return {

@@ -1,8 +1,8 @@
 """What the web layer works with: the database engine, the issuing toolchain and the clock, made once per app.
 
 They are made on first use, not in ``create_app``: building an app (for ``--help``, for a test) touches no disk.
-Making them runs the migrations and, in production, refuses to go on with the development secret key or an issuer
-whose certificate is a development one.
+Making them runs the migrations and refuses to go on with a weak secret key, and in production without a key of its
+own, with an issuer whose certificate is a development one, or while a demo account keeps its printed password.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from sqlalchemy import Engine, select
 
 from einvoice.domain.errors import EInvoiceError
 from einvoice.services.issuing import Now, Toolchain
-from einvoice.settings import DEV_SECRET_KEY, Settings
+from einvoice.settings import Settings
 from einvoice.storage.engine import configured_url, make_engine, migrate
 from einvoice.storage.schema import issuers
+from einvoice.web.secret_key import weakness
 
 _EXTENSION = "einvoice.runtime"
 #: Where ``create_app`` keeps the app's :class:`~einvoice.settings.Settings`.
@@ -53,17 +54,23 @@ def utc_now() -> datetime:
 
 
 def check_secret_key(app: Flask) -> None:
-    """Refuse the development (or a short) secret key in production."""
-    settings = settings_of(app)
-    if settings.env != "production":
+    """Refuse a weak secret key anywhere, and a missing one in production (development makes its own).
+
+    The key checked is the one that signs, ``app.config["SECRET_KEY"]``: the configured one, or in development the
+    instance's own once a request has made it.
+    """
+    key = app.config.get("SECRET_KEY")
+    advice = (
+        "set EINVOICE_SECRET_KEY to a long random value, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+    )
+    if not key:
+        if settings_of(app).env == "production":
+            raise RefusedToStart(f"EINVOICE_ENV=production but no secret key is configured: {advice}")
         return
-    key = settings.secret_key
-    if key == DEV_SECRET_KEY or len(key) < 32:
-        raise RefusedToStart(
-            "EINVOICE_ENV=production but the secret key is the development one (or shorter than 32 characters): "
-            "set EINVOICE_SECRET_KEY to a long random value, e.g. `python -c 'import secrets; "
-            "print(secrets.token_urlsafe(48))'`"
-        )
+    reason = weakness(str(key))
+    if reason is not None:
+        raise RefusedToStart(f"the secret key is too weak ({reason}): {advice}")
 
 
 def check_certificates(app: Flask, engine: Engine) -> None:
@@ -84,6 +91,20 @@ def check_certificates(app: Flask, engine: Engine) -> None:
             )
 
 
+def check_demo_accounts(app: Flask, engine: Engine) -> None:
+    """Refuse, in production, while an account a first start printed the password of is still active."""
+    if settings_of(app).env != "production":
+        return
+    from einvoice.services.accounts import active_demo_accounts
+
+    demo = active_demo_accounts(engine)
+    if demo:
+        raise RefusedToStart(
+            f"EINVOICE_ENV=production but the demo accounts {', '.join(demo)} still have the passwords printed at "
+            "the first start: give each a new password or disable it before starting"
+        )
+
+
 def build_runtime(app: Flask) -> Runtime:
     """Make the runtime of ``app``: engine (migrated), toolchain, clock; check production safety."""
     check_secret_key(app)
@@ -93,8 +114,13 @@ def build_runtime(app: Flask) -> Runtime:
     if url.startswith("sqlite"):
         data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
-    migrate(engine)
-    check_certificates(app, engine)
+    try:
+        migrate(engine)
+        check_certificates(app, engine)
+        check_demo_accounts(app, engine)
+    except BaseException:
+        engine.dispose()  # refused, or the database failed: no runtime keeps this engine, so close it now
+        raise
     tools = app.config.get("TOOLCHAIN")
     if tools is None:
         from einvoice.services.toolchain import pkcs12_toolchain

@@ -8,14 +8,16 @@ signer splices its signature into the empty ``DSCKS`` element of these bytes; no
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from lxml import etree
 
-from einvoice.domain.documents import Invoice, InvoiceLine, Receipt, RelatedDocument
+from einvoice.domain.documents import Document, Invoice, InvoiceLine, Receipt, RelatedDocument
+from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.money import format_decimal
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.qrdata import document_qr_payload
@@ -174,6 +176,17 @@ class BuiltDocument:
     data: etree._Element
 
 
+def _qr(document: Document) -> str:
+    return document_qr_payload(
+        seller_tax_code=document.issuer.tax_code,
+        template=document.template,
+        series=document.series,
+        number=document.number,
+        issue_date=document.issue_date,
+        total=document.total_payable,
+    )
+
+
 def _finish(root: etree._Element, qr: str, signer_slot: str) -> etree._Element:
     _add(root, "DLQRCode", qr)
     etree.SubElement(etree.SubElement(root, "DSCKS"), signer_slot)
@@ -191,6 +204,16 @@ def _built(root: etree._Element) -> BuiltDocument:
     if data_id is None:  # pragma: no cover - every tree made here carries its Id
         raise ValueError("the data element has no Id")
     return BuiltDocument(_serialize(root), root.tag, data_id, data)
+
+
+def build_document(document: Document) -> bytes:
+    """Return the unsigned compact XML of a document of any kind, ready for the signer."""
+    return _serialize(_TREES[document.kind](document))
+
+
+def build_for_signing(document: Document) -> BuiltDocument:
+    """Return the unsigned XML of a document of any kind with its in-memory signed element, for ``sign_built``."""
+    return _built(_TREES[document.kind](document))
 
 
 def build_invoice(invoice: Invoice) -> bytes:
@@ -214,16 +237,17 @@ def build_receipt_for_signing(receipt: Receipt) -> BuiltDocument:
 
 
 def _invoice_tree(invoice: Invoice) -> etree._Element:
-    root = etree.Element(formats.INVOICE_ROOT)
-    data = etree.SubElement(root, formats.INVOICE_DATA, Id=formats.INVOICE_DATA)
+    xml = formats.INVOICE
+    root = etree.Element(xml.root)
+    data = etree.SubElement(root, xml.data, Id=xml.data)
     general = etree.SubElement(data, "TTChung")
     _add_all(
         general,
         (
-            ("PBan", formats.INVOICE_VERSION),
+            ("PBan", xml.version),
             ("THDon", invoice.title),
-            ("KHMSHDon", invoice.template),
-            ("KHHDon", invoice.series),
+            (xml.template_tag, invoice.template),
+            (xml.series_tag, invoice.series),
             ("SHDon", invoice.number),
             ("MHSo", invoice.dossier_code),
             ("NLap", invoice.issue_date),
@@ -236,35 +260,28 @@ def _invoice_tree(invoice: Invoice) -> etree._Element:
     )
     _related(general, invoice.related)
     _lookup(general, invoice.lookup_code)
-    content = etree.SubElement(data, "NDHDon")
-    _seller(content, "NBan", invoice.seller, receipt=False)
+    content = etree.SubElement(data, xml.content)
+    _seller(content, xml.issuer_slot, invoice.seller, receipt=False)
     _invoice_buyer(content, invoice.buyer)
     lines = etree.SubElement(content, "DSHHDVu")
     for line in invoice.lines:
         _line(lines, line)
     _invoice_totals(content, invoice)
-    qr = document_qr_payload(
-        seller_tax_code=invoice.seller.tax_code,
-        template=invoice.template,
-        series=invoice.series,
-        number=invoice.number,
-        issue_date=invoice.issue_date,
-        total=invoice.totals.total_payable,
-    )
-    return _finish(root, qr, "NBan")
+    return _finish(root, _qr(invoice), xml.issuer_slot)
 
 
 def _receipt_tree(receipt: Receipt) -> etree._Element:
-    root = etree.Element(formats.RECEIPT_ROOT)
-    data = etree.SubElement(root, formats.RECEIPT_DATA, Id=formats.RECEIPT_DATA)
+    xml = formats.RECEIPT
+    root = etree.Element(xml.root)
+    data = etree.SubElement(root, xml.data, Id=xml.data)
     general = etree.SubElement(data, "TTChung")
     _add_all(
         general,
         (
-            ("PBan", formats.RECEIPT_VERSION),
+            ("PBan", xml.version),
             ("TBLai", receipt.title),
-            ("KHMSBLai", receipt.template),
-            ("KHBLai", receipt.series),
+            (xml.template_tag, receipt.template),
+            (xml.series_tag, receipt.series),
             ("SBLai", receipt.number),
             ("MHSo", receipt.dossier_code),
             ("NLap", receipt.issue_date),
@@ -275,8 +292,8 @@ def _receipt_tree(receipt: Receipt) -> etree._Element:
         ),
     )
     _lookup(general, receipt.lookup_code)
-    content = etree.SubElement(data, "NDBLai")
-    collector = _seller(content, "DVThu", receipt.collector, receipt=True)
+    content = etree.SubElement(data, xml.content)
+    collector = _seller(content, xml.issuer_slot, receipt.collector, receipt=True)
     _add(collector, "HVTNThu", receipt.cashier_name)
     payer = etree.SubElement(content, "NNop")
     p = receipt.payer
@@ -314,12 +331,11 @@ def _receipt_tree(receipt: Receipt) -> etree._Element:
         etree.SubElement(content, "TToan"),
         (("TgTTTBSo", receipt.total), ("TgTTTBChu", receipt.total_in_words)),
     )
-    qr = document_qr_payload(
-        seller_tax_code=receipt.collector.tax_code,
-        template=receipt.template,
-        series=receipt.series,
-        number=receipt.number,
-        issue_date=receipt.issue_date,
-        total=receipt.total,
-    )
-    return _finish(root, qr, "DVThu")
+    return _finish(root, _qr(receipt), xml.issuer_slot)
+
+
+#: The builder of each kind: a new kind adds its tree function here (its XML format is a row of ``formats``).
+_TREES: dict[DocumentKind, Callable[[Any], etree._Element]] = {
+    DocumentKind.INVOICE: _invoice_tree,
+    DocumentKind.RECEIPT: _receipt_tree,
+}

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Final
 
+from einvoice.domain.vntime import VIETNAM_TIME as VIETNAM_TIME  # signing times are in it; re-exported
 from einvoice.xmldoc import formats
 
 DS: Final = "http://www.w3.org/2000/09/xmldsig#"
@@ -20,15 +21,13 @@ SHA256: Final = "http://www.w3.org/2001/04/xmlenc#sha256"
 ENVELOPED: Final = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 SIGNATURE_PROPERTIES_TYPE: Final = "http://www.w3.org/2000/09/xmldsig#SignatureProperties"
 
-#: Signing times are written in Vietnam's time (GMT+7, no daylight saving since 1975) without an offset.
-VIETNAM_TIME: Final = timezone(timedelta(hours=7), "ICT")
 _SIGNING_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the signed data and the signatures of one kind of document are."""
+    """Where the signed data and the signatures of one kind of document are (from its row in ``formats``)."""
 
     kind: str
     root: str
@@ -39,9 +38,14 @@ class Layout:
     roles: tuple[str, ...]
 
 
-INVOICE: Final = Layout("invoice", formats.INVOICE_ROOT, formats.INVOICE_DATA, "NBan", ("NBan", "NMua", "CQT"))
-RECEIPT: Final = Layout("receipt", formats.RECEIPT_ROOT, formats.RECEIPT_DATA, "DVThu", ("DVThu",))
-LAYOUTS: Final = {INVOICE.root: INVOICE, RECEIPT.root: RECEIPT}
+def _layout(row: formats.XmlFormat) -> Layout:
+    return Layout(row.kind, row.root, row.data, row.issuer_slot, row.signature_slots)
+
+
+#: The signature layout of each document root.
+LAYOUTS: Final = {root: _layout(row) for root, row in formats.BY_ROOT.items()}
+#: The slots that hold an issuer's signature, whatever the kind.
+ISSUER_SLOTS: Final = frozenset(layout.issuer for layout in LAYOUTS.values())
 #: The tax authority's slot: it signs the data, the code it assigned (``MCCQT``) and its own signing time.
 AUTHORITY_ROLE: Final = "CQT"
 AUTHORITY_CODE: Final = "MCCQT"

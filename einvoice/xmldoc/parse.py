@@ -10,6 +10,7 @@ the business rules still run on the rest; :func:`parse_document` raises when any
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -17,6 +18,7 @@ from lxml import etree
 
 from einvoice.domain.documents import (
     CorrectionKind,
+    Document,
     FeeLine,
     Invoice,
     InvoiceLine,
@@ -27,14 +29,14 @@ from einvoice.domain.documents import (
     RelatedDocument,
 )
 from einvoice.domain.errors import InvalidDocumentError, Problem
+from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.money import VND, fits_format
 from einvoice.domain.parties import Buyer, Seller
 from einvoice.domain.rates import UnknownRateError, VatRate
 from einvoice.xmldoc import formats
 from einvoice.xmldoc.safe import parse_untrusted
 
-Document = Invoice | Receipt
-_DOCUMENT_ROOTS = (formats.INVOICE_ROOT, formats.RECEIPT_ROOT)
+_DOCUMENT_ROOTS = tuple(formats.BY_ROOT)
 
 
 def load_root(xml: bytes) -> etree._Element:
@@ -267,15 +269,16 @@ def _invoice_totals(r: _Reader, node: etree._Element | None) -> InvoiceTotals:
 
 
 def _read_invoice(r: _Reader, root: etree._Element) -> Invoice:
-    data = root.find(formats.INVOICE_DATA)
+    xml = formats.INVOICE
+    data = root.find(xml.data)
     general = None if data is None else data.find("TTChung")
-    content = None if data is None else data.find("NDHDon")
+    content = None if data is None else data.find(xml.content)
     lines_node = None if content is None else content.find("DSHHDVu")
     return Invoice(
-        template=r.text(general, "KHMSHDon") or "",
-        series=r.required(general, "KHHDon"),
+        template=r.text(general, xml.template_tag) or "",
+        series=r.required(general, xml.series_tag),
         issue_date=r.date(general, "NLap") or date.min,
-        seller=_seller(r, None if content is None else content.find("NBan")),
+        seller=_seller(r, None if content is None else content.find(xml.issuer_slot)),
         buyer=_buyer(r, None if content is None else content.find("NMua")),
         lines=tuple(_line(r, n) for n in ([] if lines_node is None else lines_node.iterfind("HHDVu"))),
         totals=_invoice_totals(r, None if content is None else content.find("TToan")),
@@ -306,16 +309,17 @@ def _fee(r: _Reader, node: etree._Element) -> FeeLine:
 
 
 def _read_receipt(r: _Reader, root: etree._Element) -> Receipt:
-    data = root.find(formats.RECEIPT_DATA)
+    xml = formats.RECEIPT
+    data = root.find(xml.data)
     general = None if data is None else data.find("TTChung")
-    content = None if data is None else data.find("NDBLai")
-    collector = None if content is None else content.find("DVThu")
+    content = None if data is None else data.find(xml.content)
+    collector = None if content is None else content.find(xml.issuer_slot)
     fees = [] if content is None else content.findall("DSPhi/LPhi")
     totals = None if content is None else content.find("TToan")
     total = r.decimal(totals, "TgTTTBSo")
     return Receipt(
-        template=r.required(general, "KHMSBLai"),
-        series=r.required(general, "KHBLai"),
+        template=r.required(general, xml.template_tag),
+        series=r.required(general, xml.series_tag),
         issue_date=r.date(general, "NLap") or date.min,
         collector=_seller(r, collector),
         payer=_buyer(r, None if content is None else content.find("NNop")),
@@ -334,12 +338,17 @@ def _read_receipt(r: _Reader, root: etree._Element) -> Receipt:
     )
 
 
+#: The reader of each kind: a new kind adds its reading function here (its XML format is a row of ``formats``).
+_READERS: dict[DocumentKind, Callable[[_Reader, etree._Element], Document]] = {
+    DocumentKind.INVOICE: _read_invoice,
+    DocumentKind.RECEIPT: _read_receipt,
+}
+
+
 def read_document(root: etree._Element) -> tuple[Document, list[Problem]]:
     """Read an ``HDon`` or ``BLai`` element into a document, with the problems met while reading."""
     reader = _Reader(root)
-    document: Document = (
-        _read_receipt(reader, root) if root.tag == formats.RECEIPT_ROOT else _read_invoice(reader, root)
-    )
+    document = _READERS[formats.BY_ROOT[str(root.tag)].kind](reader, root)
     return document, reader.problems
 
 

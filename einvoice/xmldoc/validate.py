@@ -20,7 +20,7 @@ from einvoice.xmldoc import formats
 from einvoice.xmldoc.parse import load_root, read_document
 from einvoice.xmldoc.rules import check_document
 
-_SCHEMA_FILES = {formats.INVOICE_ROOT: formats.INVOICE_SCHEMA, formats.RECEIPT_ROOT: formats.RECEIPT_SCHEMA}
+_SCHEMA_FILES = {row.root: row.schema for row in formats.FORMATS.values()}
 _local = threading.local()
 
 #: libxml2 error kinds (the end of ``type_name``) → a stable code suffix and a Vietnamese message.

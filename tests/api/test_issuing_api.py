@@ -79,7 +79,7 @@ def test_same_key_other_body_is_422(api: FlaskClient, world: dict[str, Any], aut
     api.post("/api/v1/receipts", json=_receipt(world), headers=auth("cashier", "reuse"))
     other = api.post("/api/v1/receipts", json=_receipt(world, dossier_code="H01"), headers=auth("cashier", "reuse"))
     assert other.status_code == 422
-    assert other.get_json()["problems"][0]["code"] == "idempotency_key_reused"
+    assert other.get_json()["problems"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
 
 
 def test_outcome_can_be_fetched_by_key(api: FlaskClient, world: dict[str, Any], auth: Any) -> None:
@@ -126,7 +126,8 @@ def test_invalid_document_lists_problems(api_app: Any, world: dict[str, Any], au
 
 
 def test_search_filters_and_cashier_visibility(api: FlaskClient, world: dict[str, Any], auth: Any) -> None:
-    """Search filters by payer name, tax code and amount; a cashier sees only their own documents."""
+    """Search filters by party name and tax code (named as in the output; old names still work) and amount; a cashier
+    sees only their own documents."""
     api.post("/api/v1/receipts", json=_receipt(world), headers=auth("cashier", "s1"))
     other_payer = {"name": "Công ty Hoa Sen", "tax_code": "0101234567"}
     api.post(
@@ -141,9 +142,11 @@ def test_search_filters_and_cashier_visibility(api: FlaskClient, world: dict[str
         return [item["number"] for item in answer.get_json()["items"]]
 
     assert search("finance") == [2, 1]
-    assert search("finance", payer_name="hoa sen") == [2]
-    assert search("finance", payer_name="TRAN thi bich") == [1]  # accents and case do not matter
-    assert search("finance", tax_code="0101234567") == [2]
+    assert search("finance", party_name="hoa sen") == [2]
+    assert search("finance", party_name="TRAN thi bich") == [1]  # accents and case do not matter
+    assert search("finance", payer_name="hoa sen") == [2]  # the deprecated name still filters
+    assert search("finance", party_tax_code="0101234567") == [2]
+    assert search("finance", tax_code="0101234567") == [2]  # deprecated too
     assert search("finance", amount_min="7000") == [2]
     assert search("finance", amount_max="7000") == [1]
     assert search("finance", date_from="2026-03-03") == []

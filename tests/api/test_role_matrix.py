@@ -73,6 +73,7 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/users", "POST"): (A,),
     ("/api/v1/users/<id:user_id>", "GET"): (A,),
     ("/api/v1/users/<id:user_id>", "PATCH"): (A,),
+    ("/api/v1/users/<id:user_id>/tokens", "GET"): (A,),
     ("/api/v1/users/<id:user_id>/tokens", "POST"): (A,),
     ("/api/v1/tokens/<id:token_id>", "DELETE"): (A,),
 }
@@ -115,3 +116,36 @@ def test_each_route_answers_each_role_as_the_table_says(api_app: Flask, api: Fla
         if not ok:
             wrong.append(f"{method} {rule} as {role}: {status}")
     assert wrong == []
+
+
+def test_a_cashier_issues_only_for_their_own_issuer(api: FlaskClient, engine: Any, world: dict[str, Any]) -> None:
+    """On issuer 1's series bound to no counter, issuer 1's cashier issues (201), issuer 2's cashier gets 403."""
+    from einvoice.services import catalogue
+    from einvoice.services.accounts import create_token, create_user
+
+    issuer = world["issuer"]
+    unbound = catalogue.create_series(
+        engine, issuer_id=issuer["id"], kind="receipt", template="EBL02", symbol="26T", counter_id=None
+    )
+    other = catalogue.create_issuer(
+        engine, {"name": "UBND XÃ KHÁC", "tax_code": "0101234567", "address": "Xã Khác, Hà Nội"}
+    )
+    elsewhere = catalogue.create_counter(engine, other["id"], "Quầy xã khác")
+    stranger = create_user(
+        engine, username="thu.ngan.2", full_name="Thu ngân xã khác", role="cashier", counter_id=elsewhere["id"]
+    )
+    tokens = {  # the stranger first: a refusal must take no number
+        "stranger": create_token(engine, stranger["id"], "stranger")[0],
+        "own": create_token(engine, world["users"]["cashier"]["id"], "own")[0],
+    }
+    body = {"series_id": unbound["id"], "payer": {"name": "Trần Thị Bích"}, "fees": [{"code": "LP-CT", "quantity": 1}]}
+    answers = {
+        who: api.post(
+            "/api/v1/receipts", json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": who}
+        )
+        for who, token in tokens.items()
+    }
+    assert answers["stranger"].status_code == 403
+    assert "another issuer" in answers["stranger"].get_json()["message"]
+    assert answers["own"].status_code == 201, answers["own"].get_json()
+    assert answers["own"].get_json()["number"] == 1  # the refused attempt took no number

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from flask import Flask
 from einvoice.web import create_app
 from einvoice.web.runtime import dispose
 
-STRONG_KEY = "x" * 48
+STRONG_KEY = secrets.token_urlsafe(48)
 
 
 def _app(data_dir: Path, **config: object) -> Flask:

@@ -73,15 +73,20 @@ def test_purge_forgets_old_answered_keys_only(engine: Engine, world: dict[str, A
             assert isinstance(held, Reservation)
             idempotency.complete(conn, held, ANSWER, None)
         assert isinstance(old, Reservation)
+        assert isinstance(running, Reservation)
         long_ago = datetime.now(UTC) - timedelta(days=100)
-        conn.execute(update(idempotency_keys).where(idempotency_keys.c.id == old.id).values(created_at=long_ago))
+        # The key in flight is as old as the answered one: only its state may keep it.
+        aged = idempotency_keys.c.id.in_([old.id, running.id])
+        conn.execute(update(idempotency_keys).where(aged).values(created_at=long_ago))
     url = engine.url.render_as_string(hide_password=False)
     result = CliRunner().invoke(main, ["purge-idempotency-keys", "--database-url", url, "--older-than-days", "90"])
     assert result.exit_code == 0, result.output
     assert "deleted 1 " in result.output
     assert idempotency.outcome(engine, user, "old") is None
     assert idempotency.outcome(engine, user, "recent") == ANSWER
-    assert isinstance(running, Reservation)
+    with engine.connect() as conn:
+        kept = conn.execute(select(idempotency_keys.c.state).where(idempotency_keys.c.id == running.id)).scalar_one()
+    assert kept == "in_flight"
 
 
 def test_hold_in_flight_other_body_then_answer(engine: Engine, world: dict[str, Any]) -> None:

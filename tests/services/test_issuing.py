@@ -121,8 +121,8 @@ def test_clock_going_backwards_is_refused(engine: Engine, world: dict[str, Any],
 
 def test_other_counter_is_forbidden(engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Any) -> None:
     """A cashier of counter 2 cannot issue in counter 1's series; finance cannot issue at all."""
-    stranger = Actor(None, "khac", "cashier", world["other_counter"]["id"])
-    with pytest.raises(ForbiddenError):
+    stranger = Actor(None, "khac", "cashier", world["other_counter"]["id"], None, world["issuer"]["id"])
+    with pytest.raises(ForbiddenError, match="another counter"):
         issue_document(engine, _receipt(world), actor=stranger, now=clock, tools=tools)
     with pytest.raises(ForbiddenError):
         issue_document(engine, _receipt(world), actor=Actor(None, "kt", "finance"), now=clock, tools=tools)
@@ -158,6 +158,6 @@ def test_flat_fee_takes_quantity_one(engine: Engine, world: dict[str, Any], tool
     request = ReceiptRequest(world["receipts"]["id"], PAYER, (CatalogueFee("PHI-TD", Decimal(2)),))
     with pytest.raises(RequestProblemsError) as caught:
         issue_document(engine, request, actor=world["cashier"], now=clock, tools=tools)
-    assert caught.value.problems[0].code == "flat_fee_quantity"
+    assert caught.value.problems[0].code == "FLAT_FEE_QUANTITY"
     single = ReceiptRequest(world["receipts"]["id"], PAYER, (CatalogueFee("PHI-TD"),))
     assert issue_document(engine, single, actor=world["cashier"], now=clock, tools=tools).total == Decimal(150_000)

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from einvoice.domain.parties import Buyer
+from einvoice.domain.vntime import local_date
 from einvoice.services import catalogue
-from einvoice.services.issuing import CatalogueFee, ReceiptRequest, issue_document, local_date
+from einvoice.services.issuing import CatalogueFee, ReceiptRequest, issue_document
 from einvoice.services.queries import get_document_xml
 from einvoice.services.toolchain import pkcs12_toolchain
 from einvoice.signing.base import SigningError

@@ -12,7 +12,7 @@ import pytest
 from signing.support import COLLECTOR_TAX_CODE, OTHER_TAX_CODE, SELLER_TAX_CODE, SIGNING_TIME, Xmlsec
 
 from einvoice.domain.documents import Invoice
-from einvoice.interchange import load_document
+from einvoice.jsondoc.documents import load_document
 from einvoice.signing.base import TaxCodeMismatch
 from einvoice.signing.pkcs12 import Pkcs12Signer
 from einvoice.xmldoc.build import build_invoice, build_invoice_for_signing, build_receipt, build_receipt_for_signing

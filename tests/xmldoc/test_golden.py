@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from einvoice.domain.documents import Invoice
-from einvoice.interchange import load_document
+from einvoice.jsondoc.documents import load_document
 from einvoice.xmldoc.build import build_invoice, build_receipt
 from einvoice.xmldoc.parse import parse_document
 from einvoice.xmldoc.validate import validate_document

@@ -10,6 +10,7 @@ from flask import Response
 from flask.views import MethodView
 from sqlalchemy.engine import Connection
 
+from einvoice.domain.roles import STAFF
 from einvoice.services import idempotency, queries
 from einvoice.services.drafts import mark_issued
 from einvoice.services.errors import NotFoundError
@@ -29,7 +30,7 @@ from einvoice.web.auth import current_actor, roles
 from einvoice.web.runtime import runtime
 
 blp = Blueprint("documents", __name__, url_prefix=PREFIX, description="Issue, read and search documents")
-READERS = ("cashier", "finance", "admin")
+
 _DOCUMENT_OUT = DocumentOut()
 
 
@@ -85,12 +86,15 @@ class Documents(MethodView):
     """Search documents."""
 
     @blp.response(200, DocumentPage)
-    @roles(*READERS)
+    @roles(*STAFF)
     @blp.arguments(DocumentQuery, location="query")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List documents matching the filters, newest first (cashiers: their own)."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        args["party_name"] = args.pop("payer_name", None)
+        for name, deprecated in (("party_name", "payer_name"), ("party_tax_code", "tax_code")):
+            args[name] = args.get(name) or args.pop(deprecated, None)
+            args.pop(deprecated, None)
+        args["tax_code"] = args.pop("party_tax_code")
         criteria = queries.DocumentFilter(**args)
         items, total = queries.search_documents(
             runtime().engine, criteria, current_actor(), page=page, per_page=per_page
@@ -100,7 +104,7 @@ class Documents(MethodView):
 
 @blp.route("/documents/<id:document_id>", methods=["GET"])
 @blp.response(200, DocumentOut)
-@roles(*READERS)
+@roles(*STAFF)
 def get_document(document_id: int) -> dict[str, Any]:
     """Return a document's metadata."""
     return queries.get_document(runtime().engine, document_id, current_actor())
@@ -108,7 +112,7 @@ def get_document(document_id: int) -> dict[str, Any]:
 
 @blp.route("/documents/<id:document_id>/xml", methods=["GET"])
 @blp.response(200, content_type="application/xml")
-@roles(*READERS)
+@roles(*STAFF)
 def get_document_xml(document_id: int) -> Response:
     """Download the signed XML exactly as issued."""
     xml = queries.get_document_xml(runtime().engine, document_id, current_actor())
@@ -117,7 +121,7 @@ def get_document_xml(document_id: int) -> Response:
 
 @blp.route("/idempotency-keys/<string:key>", methods=["GET"])
 @blp.response(200)
-@roles(*READERS)
+@roles(*STAFF)
 def idempotency_outcome(key: str) -> Response:
     """Return the answer stored for one of your Idempotency-Keys (409 while it is still running)."""
     actor = current_actor()

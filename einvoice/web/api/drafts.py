@@ -5,13 +5,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from einvoice.domain.kinds import DocumentKind
+from einvoice.jsondoc.problems import problems_of
 from einvoice.services import drafts
+from einvoice.services.errors import RequestProblemsError
 from einvoice.services.issuing import IssueRequest, preview_document
 from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
 from einvoice.web.api.documents import issue_and_answer
@@ -21,18 +27,22 @@ from einvoice.web.auth import current_actor, roles
 from einvoice.web.runtime import runtime
 
 blp = Blueprint("drafts", __name__, url_prefix=PREFIX, description="Drafts of receipts and invoices")
-_SCHEMAS = {"receipt": ReceiptIn, "invoice": InvoiceIn}
+#: The request schema of each kind and how it becomes an issue request (the API column of the table of kinds).
+_KINDS: dict[str, tuple[type[Schema], Callable[[dict[str, Any]], IssueRequest]]] = {
+    DocumentKind.RECEIPT.value: (ReceiptIn, receipt_request),
+    DocumentKind.INVOICE.value: (InvoiceIn, invoice_request),
+}
 
 
 class DraftIn(Schema):
     """A draft: its kind and the request it will issue (the body of POST /receipts or /invoices)."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(list(_SCHEMAS)))
+    kind = fields.String(required=True, validate=validate.OneOf(list(_KINDS)))
     request = fields.Dict(required=True)
 
     @validates_schema
     def _request_is_valid(self, data: dict[str, Any], **kwargs: Any) -> None:
-        errors = _SCHEMAS[data["kind"]]().validate(data["request"])
+        errors = _KINDS[data["kind"]][0]().validate(data["request"])
         if errors:
             raise ValidationError({"request": errors})
 
@@ -55,8 +65,24 @@ def _plain(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _request_of(draft: dict[str, Any]) -> IssueRequest:
-    data = _SCHEMAS[draft["kind"]]().load(draft["payload"])
-    return receipt_request(data) if draft["kind"] == "receipt" else invoice_request(data)
+    schema_class, make = _KINDS[draft["kind"]]
+    try:
+        data = schema_class().load(draft["payload"])
+    except ValidationError as error:
+        raise RequestProblemsError(problems_of(error.messages, "request")) from error
+    return make(data)
+
+
+@contextmanager
+def _at_request_paths() -> Iterator[None]:
+    """Report the problems of a draft's request at the draft's paths (``request.payer.name``)."""
+    try:
+        yield
+    except RequestProblemsError as error:
+        moved = [replace(p, path=f"request.{p.path}") for p in error.problems if not p.path.startswith("request")]
+        if len(moved) != len(error.problems):
+            raise
+        raise RequestProblemsError(moved) from error
 
 
 @blp.route("/drafts", methods=["POST"])
@@ -99,9 +125,9 @@ def preview_draft(draft_id: int) -> Response:
     """Return the unsigned XML the draft would issue today (no number, no lookup code)."""
     rt, actor = runtime(), current_actor()
     draft = drafts.get_draft(rt.engine, draft_id, actor)
-    return Response(
-        preview_document(rt.engine, _request_of(draft), actor=actor, now=rt.now), mimetype="application/xml"
-    )
+    with _at_request_paths():
+        xml = preview_document(rt.engine, _request_of(draft), actor=actor, now=rt.now)
+    return Response(xml, mimetype="application/xml")
 
 
 @blp.route("/drafts/<id:draft_id>/issue", methods=["POST"])
@@ -112,4 +138,5 @@ def preview_draft(draft_id: int) -> Response:
 def issue_draft(draft_id: int) -> Response:
     """Issue the draft; a draft issues once."""
     draft = drafts.get_draft(runtime().engine, draft_id, current_actor())
-    return issue_and_answer(_request_of(draft), draft_id=draft_id)
+    with _at_request_paths():
+        return issue_and_answer(_request_of(draft), draft_id=draft_id)

@@ -19,6 +19,7 @@ from flask import current_app, g, request
 from flask.wrappers import Response
 from sqlalchemy.engine import Connection
 
+from einvoice.domain.errors import Problem
 from einvoice.services import idempotency
 from einvoice.services.idempotency import Held, StoredResponse
 from einvoice.web.auth import current_actor
@@ -28,6 +29,18 @@ from einvoice.web.runtime import runtime
 F = TypeVar("F", bound=Callable[..., Any])
 HEADER = "Idempotency-Key"
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_MISSING = Problem(
+    "IDEMPOTENCY_KEY_MISSING",
+    f"headers.{HEADER}",
+    f"Thiếu tiêu đề {HEADER}: mỗi yêu cầu tạo mới phải có một khóa riêng để không bị thực hiện hai lần",
+    f"the {HEADER} header is required on this request",
+)
+_INVALID = Problem(
+    "IDEMPOTENCY_KEY_INVALID",
+    f"headers.{HEADER}",
+    f"Tiêu đề {HEADER} phải có từ 1 đến 255 ký tự ASCII in được",
+    f"the {HEADER} header: 1 to 255 printable ASCII",
+)
 #: Answers worth keeping: a retry would get the same one.
 _KEPT = {200, 201, 400, 404, 422}
 
@@ -93,10 +106,9 @@ def idempotent(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = request.headers.get(HEADER)
-        if key is None:
-            return error_response(400, "idempotency_key_missing", f"the {HEADER} header is required on this request")
-        if not _KEY.match(key):
-            return error_response(400, "idempotency_key_invalid", f"the {HEADER} header: 1 to 255 printable ASCII")
+        if key is None or not _KEY.match(key):
+            problem = _MISSING if key is None else _INVALID
+            return error_response(400, problem.code.lower(), problem.message_en, (problem,))
         engine = runtime().engine
         actor = current_actor()
         assert actor.user_id is not None

@@ -10,6 +10,7 @@ from flask import request
 from marshmallow import Schema, fields
 
 from einvoice.domain.errors import Problem
+from einvoice.domain.roles import STAFF
 from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.api.schemas import ProblemOut
 from einvoice.web.auth import roles
@@ -74,7 +75,7 @@ def _signature(report: SignatureReport) -> dict[str, Any]:
     requestBody={"required": True, "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}}}
 )
 @blp.response(200, VerificationOut)
-@roles("cashier", "finance", "admin")
+@roles(*STAFF)
 def verify_upload() -> dict[str, Any]:
     """Check an uploaded XML invoice or receipt: every signature, and every content problem."""
     xml = request.get_data(cache=False)[: MAX_XML_BYTES + 1]
