@@ -8,11 +8,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-<<<<<<< HEAD
-from einvoice.web.api import admin, documents, drafts, finance, finance_bank, finance_jobs, session, verify
-=======
-from einvoice.web.api import admin, documents, drafts, session, users, verify
->>>>>>> main
+from einvoice.web.api import admin, documents, drafts, finance, finance_bank, finance_jobs, session, users, verify
 from einvoice.web.api.base import PREFIX, IdConverter, id_schema
 
 
@@ -38,10 +34,6 @@ def init_app(app: Flask) -> Api:
     app.url_map.converters["id"] = IdConverter
     api = Api(app)
     api.register_converter(IdConverter, id_schema)
-<<<<<<< HEAD
-    for module in (session, documents, drafts, verify, admin, finance, finance_jobs, finance_bank):
-=======
-    for module in (session, documents, drafts, verify, admin, users):
->>>>>>> main
+    for module in (session, documents, drafts, verify, admin, users, finance, finance_jobs, finance_bank):
         api.register_blueprint(module.blp)
     return api
