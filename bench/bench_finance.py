@@ -63,7 +63,7 @@ def generate(engine: Engine, count: int) -> None:
          "effective_from": date(2026, 1, 1)},
     )  # fmt: skip
     user = create_user(engine, username="bench", full_name="Thu Ngân", role="cashier", counter_id=counter["id"])
-    actor = Actor(user["id"], "bench", "cashier", counter["id"], "Thu Ngân")
+    actor = Actor(user["id"], "bench", "cashier", counter["id"], "Thu Ngân", issuer["id"])
     tools = Toolchain(validate=validate_document, sign=lambda built, issuer, moment: built.xml)
     issue_document(
         engine,

@@ -43,7 +43,7 @@ def day(engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Clock) -
         ("thu.ngan.3", "Đỗ Minh Quân", world["other_counter"]),
     ):
         row = create_user(engine, username=username, full_name=name, role="cashier", counter_id=counter["id"])
-        cashiers.append(Actor(row["id"], username, "cashier", counter["id"], name))
+        cashiers.append(Actor(row["id"], username, "cashier", counter["id"], name, world["issuer"]["id"]))
     series_of = {world["counter"]["id"]: world["receipts"]["id"], world["other_counter"]["id"]: second["id"]}
     issued = []
     for i in range(36):
