@@ -54,7 +54,7 @@ def generate(engine: Engine, count: int) -> None:
     )
     counter = catalogue.create_counter(engine, issuer["id"], "Quầy 1")
     row = catalogue.create_series(
-        engine, issuer_id=issuer["id"], kind="receipt", template="EBL01", symbol="26T", counter_id=counter["id"]
+        engine, issuer_id=issuer["id"], kind="receipt", template="EBL01", symbol="26TAA", counter_id=counter["id"]
     )
     catalogue.create_fee(
         engine,

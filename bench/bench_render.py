@@ -142,7 +142,7 @@ def lookup_apps(folder: Path) -> tuple[Any, Any, str]:
     )
     counter = catalogue.create_counter(engine, issuer["id"], "Quầy số 1")
     series = catalogue.create_series(
-        engine, issuer_id=issuer["id"], kind="receipt", template="EBL01", symbol="26T", counter_id=counter["id"]
+        engine, issuer_id=issuer["id"], kind="receipt", template="EBL01", symbol="26TAA", counter_id=counter["id"]
     )
     catalogue.create_fee(
         engine,

@@ -134,7 +134,7 @@ def world(engine: Engine) -> dict[str, Any]:
     counter = catalogue.create_counter(engine, issuer["id"], "Quầy số 1")
     other_counter = catalogue.create_counter(engine, issuer["id"], "Quầy số 2")
     receipts = catalogue.create_series(
-        engine, issuer_id=issuer["id"], kind="receipt", template="EBL01", symbol="26T", counter_id=counter["id"]
+        engine, issuer_id=issuer["id"], kind="receipt", template="EBL01", symbol="26TAA", counter_id=counter["id"]
     )
     invoices = catalogue.create_series(
         engine, issuer_id=issuer["id"], kind="invoice", template="1", symbol="C26TAA", counter_id=counter["id"]

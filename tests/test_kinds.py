@@ -106,6 +106,7 @@ def test_no_kind_branching_outside_the_table() -> None:
         f"{relative}:{line}"
         for path in _sources()
         if (relative := path.relative_to(ROOT).as_posix()) not in TABLE_MODULES | PENDING
+        and not relative.startswith("einvoice/storage/migrations/")  # history, frozen with the schema it wrote
         for line in kind_branching(path.read_text(encoding="utf-8"))
     ]
     assert not offenders, "look the kind up in einvoice.kinds instead:\n" + "\n".join(offenders)

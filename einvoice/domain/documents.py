@@ -42,7 +42,7 @@ class CorrectionKind(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class RelatedDocument:
-    """The original document a replacement or adjustment refers to (``TTHDLQuan``)."""
+    """The original document a replacement or adjustment refers to (invoices ``TTHDLQuan``, receipts ``TTCTLQuan``)."""
 
     kind: CorrectionKind
     template: str
@@ -155,7 +155,7 @@ class Receipt:
 
     kind: ClassVar[DocumentKind] = DocumentKind.RECEIPT
     template: str  # EBL01 / EBL02
-    series: str  # e.g. 25T
+    series: str  # e.g. 26TAA (the former 25T form is read, no longer issued)
     issue_date: date
     collector: Seller
     payer: Buyer
@@ -170,6 +170,7 @@ class Receipt:
     provider_tax_code: str | None = None
     dossier_code: str | None = None  # MHSo: dossier code of the one-stop system
     cashier_name: str | None = None
+    related: RelatedDocument | None = None  # the receipt this one replaces (receipts are never adjusted)
     lookup_code: str | None = None
 
     @property

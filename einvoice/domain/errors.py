@@ -10,6 +10,7 @@ one place that maps them; the most specific branch wins). Each class lives in th
     ├── InvalidDocumentError              a document has problems; ``.problems`` lists every one of them     422
     ├── UnsafeInputError                  untrusted XML refused by ``xmldoc.safe`` before it was read (size,  422
     │                                     DTD, entity, not well-formed); ``.problem`` says which
+    ├── IllegalTransition  domain.lifecycle  an action the document's state does not allow          409
     ├── UnknownRateError   domain.rates   text that is not a VAT rate; readers make it a problem of the field —
     ├── ServiceError       services.errors  base of the use cases' errors                                    422
     │   ├── NotFoundError                 the thing named does not exist (or the caller may not know it does) 404

@@ -3,8 +3,15 @@
 Invoices (TT 32 Art. 5): template ``1``–``9``; series of 6 characters: ``C`` (coded by the tax authority) or ``K``
 (uncoded), the last two digits of the issuing year, a type letter, two letters chosen by the seller; the type letter
 ``X`` (electronic commercial invoice) goes with template ``7`` and only with it. Receipts (TT 32 Phụ lục II.B):
-template ``EBL01`` (no face value) or ``EBL02`` (face value); series of 3 characters, the two-digit year and ``T``.
-Numbers have at most 8 digits and start at 1 in each series (choice 8).
+template ``EBL01`` (no face value) or ``EBL02`` (face value); series of 5 characters under Circular 91/2026 (TT 91 PL
+II): the two-digit year, ``T``, two letters of :data:`RECEIPT_SERIES_LETTERS` (``26TAA``). Invoices also admit the
+type letter ``F`` (TT 91). Numbers have at most 8 digits and start at 1 in each series, which carries its year
+(choice 8).
+
+**Cut-over of the old receipt series.** The former 3-character form ``YYT`` (TT 32) stays readable — documents issued
+in it never change — but issues nothing dated on or after :data:`RECEIPT_SERIES_CUTOVER` (1 July 2026) and cannot be
+created: the organisation registers a 5-character series with its tax office. Migration ``0004`` closes the old-form
+series a database still has open.
 
 :data:`SERIES_RULES` holds each kind's rules and :func:`series_faults` applies them: the validation rules call it on
 every document read, and the catalogue calls it before it creates a series, so that an admin cannot create a series
@@ -41,6 +48,28 @@ INVOICE_TITLES = {
     "9": "Hóa đơn bán hàng kiêm biên lai thu thuế, phí, lệ phí",
 }
 RECEIPT_TITLE = "Biên lai thu phí, lệ phí"
+
+#: The letters an organisation may choose for the last two characters of a receipt series (TT 91 PL II).
+RECEIPT_SERIES_LETTERS = "ABCDEGHKLMNPQRSTUVXY"
+#: The first day the old 3-character receipt series issues nothing (TT 91 in force).
+RECEIPT_SERIES_CUTOVER = date(2026, 7, 1)
+#: What an administrator reads about a series of the old form (the migration logs it, the series listing shows it).
+LEGACY_RECEIPT_SERIES_NOTICE_VI = (
+    "Ký hiệu biên lai 3 ký tự (ví dụ 26T) theo Thông tư 32 không còn được dùng từ ngày 01/07/2026. "
+    "Hãy đăng ký với cơ quan thuế ký hiệu 5 ký tự theo Thông tư 91/2026/TT-BTC: "
+    "2 số cuối của năm, chữ T và 2 chữ cái trong bộ "
+    f"{' '.join(RECEIPT_SERIES_LETTERS)} (ví dụ 26TAA), rồi tạo ký hiệu mới. Biên lai đã lập vẫn tra cứu được."
+)
+LEGACY_RECEIPT_SERIES_NOTICE_EN = (
+    "3-character receipt series (e.g. 26T, Circular 32) issue nothing from 1 July 2026. Register a 5-character "
+    "series with the tax office (Circular 91/2026: two-digit year, T, two letters of the 20-letter set, e.g. 26TAA) "
+    "and create it here. Receipts already issued stay readable."
+)
+
+_INVOICE_SERIES = re.compile(r"^[CK](\d{2})[TDLMNBGHXF][A-Z]{2}$")
+_RECEIPT_SERIES = re.compile(rf"^(\d{{2}})T[{RECEIPT_SERIES_LETTERS}]{{2}}$")
+_LEGACY_RECEIPT_SERIES = re.compile(r"^(\d{2})T$")
+
 
 #: Rule codes of the faults below; :mod:`einvoice.xmldoc.rules` lists them in the rule catalogue.
 SERIES_CODE = "DOC_SERIES"
@@ -89,14 +118,23 @@ def _no_pair_rule(template: str, symbol: str) -> Iterator[SeriesFault]:
 
 SERIES_RULES: dict[DocumentKind, SeriesRules] = {
     DocumentKind.INVOICE: SeriesRules(
-        INVOICE_TEMPLATES, re.compile(r"[CK](\d{2})[TDLMNBGHX][A-Z]{2}"), INVOICE_TEMPLATE_CODE, _commercial_letter
+        INVOICE_TEMPLATES, re.compile(r"[CK](\d{2})[TDLMNBGHXF][A-Z]{2}"), INVOICE_TEMPLATE_CODE, _commercial_letter
     ),
-    DocumentKind.RECEIPT: SeriesRules(RECEIPT_TEMPLATES, re.compile(r"(\d{2})T"), RECEIPT_TEMPLATE_CODE, _no_pair_rule),
+    DocumentKind.RECEIPT: SeriesRules(
+        RECEIPT_TEMPLATES,
+        re.compile(rf"(\d{{2}})T[{RECEIPT_SERIES_LETTERS}]{{2}}"),
+        RECEIPT_TEMPLATE_CODE,
+        _no_pair_rule,
+    ),
 }
 
 
-def series_faults(kind: DocumentKind, template: str, symbol: str) -> list[SeriesFault]:
-    """Return every way ``template`` and ``symbol`` break the rules of ``kind`` (none: a series issuing accepts)."""
+def series_faults(kind: DocumentKind, template: str, symbol: str, on: date | None = None) -> list[SeriesFault]:
+    """Return every way ``template`` and ``symbol`` break the rules of ``kind`` (none: a series issuing accepts).
+
+    ``on`` is the date of a document read in that series: an old-form receipt series is accepted before the cut-over;
+    without a date (creating a series) it is refused.
+    """
     rules = SERIES_RULES[kind]
     faults = []
     if template not in rules.templates:
@@ -108,7 +146,17 @@ def series_faults(kind: DocumentKind, template: str, symbol: str) -> list[Series
                 f"template '{template}' is invalid",
             )
         )
-    if not rules.symbol.fullmatch(symbol):
+    if kind is DocumentKind.RECEIPT and is_legacy_receipt_series(symbol):
+        if on is None or on >= RECEIPT_SERIES_CUTOVER:
+            faults.append(
+                SeriesFault(
+                    SERIES_CODE,
+                    "series",
+                    LEGACY_RECEIPT_SERIES_NOTICE_VI,
+                    LEGACY_RECEIPT_SERIES_NOTICE_EN,
+                )
+            )
+    elif not rules.symbol.fullmatch(symbol):
         faults.append(
             SeriesFault(
                 SERIES_CODE, "series", f"Ký hiệu '{symbol}' không đúng quy định.", f"series '{symbol}' is malformed"
@@ -128,13 +176,22 @@ def is_receipt_series(series: str) -> bool:
     return bool(SERIES_RULES[DocumentKind.RECEIPT].symbol.fullmatch(series))
 
 
+def is_legacy_receipt_series(series: str) -> bool:
+    """Tell whether ``series`` is a receipt series of the former 3-character form (``25T``), readable only."""
+    return bool(_LEGACY_RECEIPT_SERIES.match(series))
+
+
+def receipt_series_usable_on(series: str, issue_date: date) -> bool:
+    """Tell whether a receipt dated ``issue_date`` may carry ``series`` (the old form only before the cut-over)."""
+    if is_receipt_series(series):
+        return True
+    return is_legacy_receipt_series(series) and issue_date < RECEIPT_SERIES_CUTOVER
+
+
 def series_year(series: str) -> int | None:
-    """Return the two-digit year a well-formed series of any kind carries, else ``None``."""
-    for rules in SERIES_RULES.values():
-        match = rules.symbol.fullmatch(series)
-        if match:
-            return int(match.group(1))
-    return None
+    """Return the two-digit year a well-formed (or legacy receipt) series carries, else ``None``."""
+    match = _INVOICE_SERIES.match(series) or _RECEIPT_SERIES.match(series) or _LEGACY_RECEIPT_SERIES.match(series)
+    return int(match.group(1)) if match else None
 
 
 def series_matches_date(series: str, issue_date: date) -> bool:

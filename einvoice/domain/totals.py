@@ -272,6 +272,7 @@ def make_receipt(
     provider_tax_code: str | None = None,
     dossier_code: str | None = None,
     cashier_name: str | None = None,
+    related: RelatedDocument | None = None,
     lookup_code: str | None = None,
 ) -> Receipt:
     """Make a receipt whose fee numbering, total and amount in words are computed from its fees."""
@@ -296,5 +297,6 @@ def make_receipt(
         provider_tax_code=provider_tax_code,
         dossier_code=dossier_code,
         cashier_name=clean_optional(cashier_name),
+        related=related,
         lookup_code=lookup_code,
     )

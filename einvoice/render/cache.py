@@ -1,6 +1,7 @@
 """A file cache of rendered PDFs, keyed by what makes a printout: the document and how it is printed.
 
-The key is the SHA-256 of the signed XML with the layout, the template version and the copy/converted marks, so a
+The key is the SHA-256 of the signed XML with the layout, the template version, the copy/converted marks and the
+replacing document a reprint names, so a
 new template version renders anew and an old one keeps serving the bytes it served before. Writes go to a temporary
 file renamed into place, so a reader never sees half a PDF and two workers rendering the same key do no harm. The
 cache holds nothing that cannot be rendered again: deleting the folder is always safe.
@@ -13,13 +14,24 @@ import os
 import tempfile
 from pathlib import Path
 
+from einvoice.domain.documents import RelatedDocument
 from einvoice.render.context import Conversion, Layout
 
 
-def cache_key(xml: bytes, *, layout: Layout, template_version: str, copy: bool, converted: Conversion | None) -> str:
-    """Return the hex key of one rendering of ``xml``."""
+def cache_key(
+    xml: bytes,
+    *,
+    layout: Layout,
+    template_version: str,
+    copy: bool,
+    converted: Conversion | None,
+    replaced_by: RelatedDocument | None = None,
+) -> str:
+    """Return the hex key of one rendering of ``xml`` (a reprint that names its replacement is another rendering)."""
     conversion = "" if converted is None else f"{converted.converted_by}\x1f{converted.converted_at.isoformat()}"
-    parts = (hashlib.sha256(xml).hexdigest(), layout, template_version, "copy" if copy else "", conversion)
+    replacement = "" if replaced_by is None else f"{replaced_by.template}/{replaced_by.series}/{replaced_by.number}"
+    parts: tuple[str, ...] = (hashlib.sha256(xml).hexdigest(), layout, template_version, "copy" if copy else "")
+    parts += (conversion, replacement) if replacement else (conversion,)
     return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
 
 

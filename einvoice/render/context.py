@@ -12,7 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from einvoice.domain.documents import Document
+from einvoice.domain.documents import CorrectionKind, Document, RelatedDocument
+from einvoice.domain.kinds import NAMES
 from einvoice.domain.lookup import format_lookup_code
 from einvoice.kinds import LAYOUTS as LAYOUTS
 from einvoice.kinds import Layout as Layout
@@ -74,6 +75,34 @@ def template_name(document: Document, layout: Layout) -> str | None:
     return row_of_document(document).print_templates.get(layout)
 
 
+def _document_words(related: RelatedDocument, kind_name: str) -> str:
+    day = related.issue_date
+    return (
+        f"{kind_name} Mẫu số {related.template}, ký hiệu {related.series}, số {related.number}, "
+        f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    )
+
+
+def related_words(related: RelatedDocument, kind_name: str) -> str:
+    """Write what a correcting document corrects (TT 91 Art 10.1.b): «Thay thế cho / Điều chỉnh cho hóa đơn Mẫu số…»."""
+    how = "Điều chỉnh cho" if related.kind is CorrectionKind.ADJUSTMENT else "Thay thế cho"
+    return f"{how} {_document_words(related, kind_name)}"
+
+
+def replaced_by_words(replacement: RelatedDocument, kind_name: str) -> str:
+    """Write, on a reprint of a replaced document, which document replaced it."""
+    return f"{kind_name.capitalize()} này đã bị thay thế bởi {_document_words(replacement, kind_name)}"
+
+
+#: Printed for a buyer who gives no identity (NĐ 254 Art 10.1.d; vn-einvoice-2026.md Summary row 10).
+CONSUMER_WORDS = "Người mua không cung cấp thông tin – Bán cho người tiêu dùng"
+
+
+def _identified(document: Document) -> bool:
+    party = document.party  # a receipt's payer always has a name
+    return any((party.name, party.tax_code, party.budget_unit_code, party.citizen_id, party.passport))
+
+
 def stylesheet_names(template: str) -> tuple[str, str]:
     """Return the stylesheets of ``template``, in cascade order: the shared one, then the layout's own."""
     return BASE_STYLESHEET, template.removesuffix(".html") + ".css"
@@ -87,10 +116,16 @@ def print_context(
     public_base_url: str = DEFAULT_PUBLIC_BASE_URL,
     copy: bool = False,
     converted: Conversion | None = None,
+    replaced_by: RelatedDocument | None = None,
 ) -> dict[str, Any]:
     """Return the variables a print template receives for ``document``."""
     code = document.lookup_code
+    kind_name = NAMES[document.kind].noun_vi
     return {
+        "related_words": related_words(document.related, kind_name) if document.related else None,
+        "related_reason": document.related.note if document.related else None,
+        "replaced_by_words": replaced_by_words(replaced_by, kind_name) if replaced_by else None,
+        "consumer_words": None if _identified(document) else CONSUMER_WORDS,
         "doc": document,
         "kind": document.kind.value,
         "issuer": document.issuer,

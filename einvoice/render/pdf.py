@@ -22,7 +22,7 @@ from jinja2 import TemplateError
 from lxml import etree
 from weasyprint.text.fonts import FontConfiguration
 
-from einvoice.domain.documents import Invoice, Receipt
+from einvoice.domain.documents import Invoice, Receipt, RelatedDocument
 from einvoice.domain.errors import EInvoiceError, InvalidDocumentError
 from einvoice.render.cache import PdfCache, cache_key
 from einvoice.render.context import LAYOUTS, Conversion, Layout, print_context, stylesheet_names, template_name
@@ -121,13 +121,21 @@ def render_document_html(
     copy: bool = False,
     converted: Conversion | None = None,
     settings: RenderSettings | None = None,
+    replaced_by: RelatedDocument | None = None,
 ) -> str:
     """Return the HTML that prints the signed document ``xml`` in ``layout`` (its stylesheets are given apart)."""
-    return _render_html(xml, layout=layout, copy=copy, converted=converted, settings=settings or RenderSettings())[0]
+    chosen = settings or RenderSettings()
+    return _render_html(xml, layout=layout, copy=copy, converted=converted, settings=chosen, replaced_by=replaced_by)[0]
 
 
 def _render_html(
-    xml: bytes, *, layout: Layout, copy: bool, converted: Conversion | None, settings: RenderSettings
+    xml: bytes,
+    *,
+    layout: Layout,
+    copy: bool,
+    converted: Conversion | None,
+    settings: RenderSettings,
+    replaced_by: RelatedDocument | None = None,
 ) -> tuple[str, str]:
     """Return the HTML and the name of the template that made it."""
     document, root = read_signed(xml)
@@ -141,6 +149,7 @@ def _render_html(
         public_base_url=settings.public_base_url,
         copy=copy,
         converted=converted,
+        replaced_by=replaced_by,
     )
     try:
         return environment(settings.override_dir).get_template(name).render(context), name
@@ -156,18 +165,24 @@ def render_document_pdf(
     copy: bool = False,
     converted: Conversion | None = None,
     settings: RenderSettings | None = None,
+    replaced_by: RelatedDocument | None = None,
 ) -> bytes:
     """Return the PDF of the signed document ``xml``, from the cache when it was rendered before.
 
-    ``copy`` marks a reprint (BẢN SAO); ``converted`` makes the converted copy for paper archives. Raises
+    ``copy`` marks a reprint (BẢN SAO); ``converted`` makes the converted copy for paper archives; ``replaced_by``
+    names the document that replaced this one, printed on every later print of a replaced document. Raises
     :class:`RenderError` on any failure and never touches the document's storage.
     """
     settings = settings or RenderSettings()
-    key = cache_key(xml, layout=layout, template_version=template_version, copy=copy, converted=converted)
+    key = cache_key(
+        xml, layout=layout, template_version=template_version, copy=copy, converted=converted, replaced_by=replaced_by
+    )
     store = PdfCache(settings.cache_dir) if settings.cache_dir is not None else None
     if store is not None and (cached := store.get(key)) is not None:
         return cached
-    html, template = _render_html(xml, layout=layout, copy=copy, converted=converted, settings=settings)
+    html, template = _render_html(
+        xml, layout=layout, copy=copy, converted=converted, settings=settings, replaced_by=replaced_by
+    )
     styles = stylesheets(settings.override_dir, stylesheet_names(template))
     try:
         pdf = html_to_pdf(html, styles=styles)

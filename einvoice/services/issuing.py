@@ -24,22 +24,37 @@ from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from einvoice.domain.documents import Document, FeeLine, Invoice, InvoiceLine, Receipt
+from einvoice.domain.corrections import as_adjustment
+from einvoice.domain.documents import (
+    CorrectionKind,
+    Document,
+    FeeLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceTotals,
+    Receipt,
+    RelatedDocument,
+)
 from einvoice.domain.errors import InvalidDocumentError, Problem
 from einvoice.domain.kinds import NAMES, DocumentKind
 from einvoice.domain.lookup import new_lookup_code
 from einvoice.domain.money import VND
 from einvoice.domain.parties import Buyer, Seller
-from einvoice.domain.series import MAX_NUMBER
+from einvoice.domain.series import (
+    LEGACY_RECEIPT_SERIES_NOTICE_EN,
+    LEGACY_RECEIPT_SERIES_NOTICE_VI,
+    MAX_NUMBER,
+    receipt_series_usable_on,
+)
 from einvoice.domain.totals import fee_line, make_invoice, make_receipt
 from einvoice.domain.vntime import local_date
 from einvoice.jsondoc.figures import fee_problems, invoice_problems
 from einvoice.services.audit import IssueEntry, append_issue_entry
 from einvoice.services.catalogue import fee_in_force
-from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError
+from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError, problem
 from einvoice.services.search import search_key
 from einvoice.storage.engine import is_busy, writing
-from einvoice.storage.schema import documents, fees, issuers, series
+from einvoice.storage.schema import document_events, documents, fees, issuers, series
 from einvoice.xmldoc.build import BuiltDocument, build_for_signing
 
 log = logging.getLogger(__name__)
@@ -53,6 +68,8 @@ ATTEMPTS = 8
 _LOCK_SERIES = select(series).where(series.c.id == bindparam("b_id")).with_for_update()
 _ISSUER = select(issuers).where(issuers.c.id == bindparam("b_id"))
 _INSERT_DOCUMENT = documents.insert().returning(documents.c.id)
+_INSERT_EVENT = document_events.insert().values(action="issue", transmission="pending", standing="issued")
+_CORRECTIONS = {CorrectionKind.REPLACEMENT: "replacement", CorrectionKind.ADJUSTMENT: "adjustment"}
 _ADVANCE_SERIES = (
     series.update()
     .where(series.c.id == bindparam("b_id"))
@@ -91,6 +108,8 @@ class ReceiptRequest:
     lines: tuple[FeeLine, ...] = ()
     payment_method: str = "TM"
     dossier_code: str | None = None
+    related: RelatedDocument | None = None  # set by the corrections service only
+    corrects_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +123,10 @@ class InvoiceRequest:
     currency: str = VND
     exchange_rate: Decimal | None = None
     payment_method: str = "TM/CK"
+    related: RelatedDocument | None = None  # set by the corrections service only
+    corrects_id: int | None = None
+    #: For an adjustment: what the invoice states so far (original + earlier adjustments), see domain.corrections.
+    stated_so_far: InvoiceTotals | None = None
 
 
 IssueRequest = ReceiptRequest | InvoiceRequest
@@ -131,6 +154,9 @@ class IssuedDocument:
     counter_id: int | None
     created_at: datetime
     sha256: str
+    corrects_id: int | None = None
+    correction: str | None = None  # replacement | adjustment
+    transmission: str = "pending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,12 +213,16 @@ def _issue_once(
     conn: Connection, request: IssueRequest, actor: Actor, now: Now, tools: Toolchain, hooks: IssueHooks
 ) -> IssuedDocument:
     row = conn.execute(_LOCK_SERIES, {"b_id": request.series_id}).mappings().first()
-    _check_series(row, request.kind, actor)
+    _check_series(row, request.kind, actor, correcting=request.related is not None)
     assert row is not None
     moment = now()
     issue_date = local_date(moment)
     if row["last_issue_date"] is not None and issue_date < row["last_issue_date"]:
         raise ConflictError(f"issue date {issue_date} is before the series' last issue date {row['last_issue_date']}")
+    if request.kind is DocumentKind.RECEIPT and not receipt_series_usable_on(row["symbol"], issue_date):
+        raise problem(
+            "series_symbol_legacy", "series_id", LEGACY_RECEIPT_SERIES_NOTICE_VI, LEGACY_RECEIPT_SERIES_NOTICE_EN
+        )
     if row["year"] != issue_date.year:
         raise ConflictError(f"series {row['symbol']} is for {row['year']}, not {issue_date.year}")
     number: int = row["next_number"]
@@ -223,6 +253,7 @@ def _issue_once(
         "total": total,
         "total_hundredths": int(total * 100),
         "state": "issued",
+        "transmission": "pending",
         "lookup_code": lookup_code,
         "party_name": party.name,
         "party_search": search_key(party.name),
@@ -231,8 +262,13 @@ def _issue_once(
         "counter_id": actor.counter_id,
         "created_at": moment,
         "sha256": digest,
+        "corrects_id": request.corrects_id,
+        "correction": None if request.related is None else _CORRECTIONS[request.related.kind],
     }
     document_id: int = conn.execute(_INSERT_DOCUMENT, {**values, "xml": signed}).scalar_one()
+    conn.execute(
+        _INSERT_EVENT, {"document_id": document_id, "actor": actor.username, "actor_id": actor.user_id, "at": moment}
+    )
     entry = IssueEntry(row["id"], document_id, number, issue_date, total, lookup_code, digest, actor.username, moment)
     head = append_issue_entry(conn, entry, row["audit_head"])
     conn.execute(_ADVANCE_SERIES, {"b_id": row["id"], "b_next": number + 1, "b_date": issue_date, "b_head": head})
@@ -307,12 +343,16 @@ def _compose_receipt(request: ReceiptRequest, made: _Making) -> Receipt:
         payment_method=request.payment_method,
         dossier_code=request.dossier_code,
         cashier_name=made.actor.full_name,
+        related=request.related,
     )
 
 
 def _compose_invoice(request: InvoiceRequest, made: _Making) -> Invoice:
-    _refuse(invoice_problems(request.lines, template=made.row["template"], currency=request.currency))
-    return make_invoice(
+    adjustment = request.related is not None and request.related.kind is CorrectionKind.ADJUSTMENT
+    _refuse(
+        invoice_problems(request.lines, template=made.row["template"], currency=request.currency, adjustment=adjustment)
+    )
+    document = make_invoice(
         **made.common(),
         seller=issuer_seller(made.issuer),
         buyer=request.buyer,
@@ -320,7 +360,11 @@ def _compose_invoice(request: InvoiceRequest, made: _Making) -> Invoice:
         currency=request.currency,
         exchange_rate=request.exchange_rate,
         payment_method=request.payment_method,
+        related=request.related,
     )
+    if request.stated_so_far is not None:  # an adjustment states its deltas against what was stated so far
+        document = as_adjustment(document, request.stated_so_far)
+    return document
 
 
 def _refuse(problems: Sequence[Problem]) -> None:
@@ -345,14 +389,16 @@ def preview_document(engine: Engine, request: IssueRequest, *, actor: Actor, now
         return compose(conn, request, row, issuer, actor, local_date(now()), None, None).built.xml
 
 
-def _check_series(row: RowMapping | None, kind: DocumentKind, actor: Actor) -> None:
+def _check_series(row: RowMapping | None, kind: DocumentKind, actor: Actor, *, correcting: bool = False) -> None:
     if row is None:
         raise NotFoundError("no such series")
-    if actor.role != "cashier":
+    # Corrections by finance and admin staff may use any series of the issuer; the corrections service checks roles.
+    staff_correction = correcting and actor.role in ("finance", "admin")
+    if actor.role != "cashier" and not staff_correction:
         raise ForbiddenError("only cashiers issue documents")
-    if row["issuer_id"] != actor.issuer_id:
+    if not staff_correction and row["issuer_id"] != actor.issuer_id:
         raise ForbiddenError("this series belongs to another issuer")
-    if row["counter_id"] is not None and row["counter_id"] != actor.counter_id:
+    if not staff_correction and row["counter_id"] is not None and row["counter_id"] != actor.counter_id:
         raise ForbiddenError("this series belongs to another counter")
     if row["kind"] != kind:
         names = NAMES[kind]

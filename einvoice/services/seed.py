@@ -66,7 +66,11 @@ def seed_demo(engine: Engine, data_dir: Path, now: datetime) -> dict[str, str] |
     )
     counter = catalogue.create_counter(engine, issuer["id"], "Quầy số 1")
     year = local_date(now).year % 100
-    demo_series = ((DocumentKind.INVOICE, "1", f"C{year:02d}TAA"), (DocumentKind.RECEIPT, "EBL01", f"{year:02d}T"))
+    demo_series = (
+        (DocumentKind.INVOICE, "1", f"C{year:02d}TAA"),
+        (DocumentKind.INVOICE, "1", f"K{year:02d}TAA"),
+        (DocumentKind.RECEIPT, "EBL01", f"{year:02d}TAA"),
+    )
     for kind, template, symbol in demo_series:
         catalogue.create_series(
             engine, issuer_id=issuer["id"], kind=kind, template=template, symbol=symbol, counter_id=counter["id"]

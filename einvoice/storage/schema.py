@@ -187,7 +187,12 @@ documents = Table(
     Column("currency", String(3), nullable=False),
     Column("total", DecimalText, nullable=False),
     Column("total_hundredths", BigInteger, nullable=False),
-    Column("state", String(20), nullable=False),
+    Column("state", String(20), nullable=False),  # standing: issued | explained | adjusted | replaced | cancelled
+    Column(
+        "transmission", String(10), nullable=False, server_default="pending"
+    ),  # pending | sent | accepted | rejected
+    Column("corrects_id", ForeignKey("documents.id")),  # the original this replacement or adjustment corrects
+    Column("correction", String(12)),  # replacement | adjustment
     Column("lookup_code", String(12), nullable=False, unique=True),
     Column("party_name", String(400)),
     Column("party_search", String(400)),  # party_name without accents or case, for search
@@ -200,6 +205,41 @@ documents = Table(
     UniqueConstraint("series_id", "number", name="uq_documents_series_number"),
     Index("ix_documents_issue_date", "issue_date"),
     Index("ix_documents_party_tax_code", "party_tax_code"),
+    Index("ix_documents_corrects_id", "corrects_id"),
+)
+
+#: Every change of a document's state, with who and when (the lifecycle's history; issued documents never change).
+document_events = Table(
+    "document_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
+    Column(
+        "action", String(12), nullable=False
+    ),  # issue | send | accept | reject | replace | adjust | explain | cancel
+    Column("transmission", String(10), nullable=False),  # the state after the event
+    Column("standing", String(12), nullable=False),
+    Column("related_id", ForeignKey("documents.id")),  # the correcting document, when there is one
+    Column("notice_id", ForeignKey("error_notices.id")),  # the error notice, for explain
+    Column("reason", String(255)),
+    Column("actor", String(80)),
+    Column("actor_id", ForeignKey("users.id")),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_document_events_document_id", "document_id"),
+)
+
+#: Error notices (04/SS-HĐĐT for invoices, our 04/SS-CTĐT for receipts): unsigned XML, to be signed and sent.
+error_notices = Table(
+    "error_notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuer_id", ForeignKey("issuers.id"), nullable=False),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
+    Column("form", String(12), nullable=False),  # 04/SS-HĐĐT | 04/SS-CTĐT
+    Column("reason", String(255), nullable=False),
+    Column("xml", LargeBinary, nullable=False),
+    Column("created_by", ForeignKey("users.id")),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 audit_entries = Table(

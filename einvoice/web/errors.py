@@ -20,6 +20,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from einvoice.domain.errors import InvalidDocumentError, Problem, UnsafeInputError
+from einvoice.domain.lifecycle import IllegalTransition
 from einvoice.jsondoc.problems import problems_of
 from einvoice.render.errors import RenderError
 from einvoice.services.errors import (
@@ -86,6 +87,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ConflictError)
     def _conflict(error: ConflictError) -> Response:
         return error_response(409, "conflict", str(error))
+
+    @app.errorhandler(IllegalTransition)
+    def _illegal(error: IllegalTransition) -> Response:
+        found = Problem("illegal_transition", "document", error.message_vi, error.message_en)
+        return error_response(409, "illegal_transition", error.message_en, (found,))
 
     @app.errorhandler(ServiceError)
     def _service(error: ServiceError) -> Response:

@@ -27,6 +27,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from einvoice.domain.documents import Document
 from einvoice.domain.errors import EInvoiceError, Problem
+from einvoice.domain.lifecycle import STANDING_WORDS
 from einvoice.domain.lookup import format_lookup_code, normalize_lookup_code
 from einvoice.kinds import row_of
 from einvoice.render.context import format_date, format_datetime, format_number
@@ -34,6 +35,7 @@ from einvoice.render.errors import RenderError
 from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, render_settings
 from einvoice.render.signature import authority_code
 from einvoice.resources import templates_dir
+from einvoice.services.history import replacement_of
 from einvoice.services.queries import StoredDocument, find_by_lookup_code
 from einvoice.settings import megabytes
 from einvoice.signing.certificates import common_name
@@ -54,7 +56,7 @@ bp = Blueprint(
 )
 _LIMITER = "einvoice.public.limiter"
 
-STATES = {"issued": "Đã phát hành", "cancelled": "Đã hủy", "replaced": "Đã bị thay thế", "adjusted": "Đã bị điều chỉnh"}
+STATES: dict[str, str] = {str(standing): words for standing, words in STANDING_WORDS.items()}
 ROLES = {"NBan": "Người bán", "DVThu": "Đơn vị thu", "NMua": "Người mua", "CQT": "Cơ quan thuế"}
 
 
@@ -241,10 +243,12 @@ def document_pdf(code: str) -> Response | tuple[str, int]:
         return _not_found()
     canonical, stored = found
     layout = row_of(stored.kind).default_layout
+    replaced_by = replacement_of(runtime().engine, canonical) if stored.state == "replaced" else None
     try:
         pdf = render_document_pdf(
             stored.xml,
             layout=layout,
+            replaced_by=replaced_by,
             template_version=settings_of().template_version or TEMPLATE_VERSION,
             settings=render_settings(settings_of()),
         )

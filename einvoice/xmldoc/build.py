@@ -57,22 +57,30 @@ def _lookup(parent: etree._Element, code: str | None) -> None:
         _add_all(info, (("TTruong", formats.LOOKUP_FIELD), ("KDLieu", "string"), ("DLieu", code)))
 
 
-def _related(parent: etree._Element, related: RelatedDocument | None) -> None:
+#: Tags of the related-document block: invoices (``TTHDLQuan``, format 2.1.0) and our receipts (``TTCTLQuan``, named
+#: like the authority's voucher family, ``vn-einvoice-2026.md`` §1.4).
+_RELATED_TAGS = {
+    DocumentKind.INVOICE: ("TTHDLQuan", "TCHDon", "LHDCLQuan", "KHMSHDCLQuan", "KHHDCLQuan", "SHDCLQuan", "NLHDCLQuan"),
+    DocumentKind.RECEIPT: ("TTCTLQuan", "TCCTu", "LHCTLQuan", "KHMSCTCLQuan", "KHCTCLQuan", "SCTCLQuan", "NLCTCLQuan"),
+}
+
+
+def _related(
+    parent: etree._Element, related: RelatedDocument | None, kind: DocumentKind = DocumentKind.INVOICE
+) -> None:
     if related is None:
         return
-    node = etree.SubElement(parent, "TTHDLQuan")
-    _add_all(
-        node,
-        (
-            ("TCHDon", int(related.kind)),
-            ("LHDCLQuan", related.original_type),
-            ("KHMSHDCLQuan", related.template),
-            ("KHHDCLQuan", related.series),
-            ("SHDCLQuan", related.number),
-            ("NLHDCLQuan", related.issue_date),
-            ("GChu", related.note),
-        ),
+    block, *tags = _RELATED_TAGS[kind]
+    values: tuple[Value, ...] = (
+        int(related.kind),
+        related.original_type,
+        related.template,
+        related.series,
+        related.number,
+        related.issue_date,
     )
+    node = etree.SubElement(parent, block)
+    _add_all(node, (*zip(tags, values, strict=True), ("GChu", related.note)))
 
 
 def _seller(parent: etree._Element, tag: str, seller: Seller, *, receipt: bool) -> etree._Element:
@@ -291,6 +299,7 @@ def _receipt_tree(receipt: Receipt) -> etree._Element:
             ("MSTTCGP", receipt.provider_tax_code),
         ),
     )
+    _related(general, receipt.related, DocumentKind.RECEIPT)
     _lookup(general, receipt.lookup_code)
     content = etree.SubElement(data, xml.content)
     collector = _seller(content, xml.issuer_slot, receipt.collector, receipt=True)

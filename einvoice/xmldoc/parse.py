@@ -230,18 +230,26 @@ def _line(r: _Reader, node: etree._Element) -> InvoiceLine:
     )
 
 
-def _related(r: _Reader, node: etree._Element | None) -> RelatedDocument | None:
+#: Tags of the related-document block: kind, original type, template, series, number, date (invoices, receipts).
+_INVOICE_RELATED = ("TCHDon", "LHDCLQuan", "KHMSHDCLQuan", "KHHDCLQuan", "SHDCLQuan", "NLHDCLQuan")
+_RECEIPT_RELATED = ("TCCTu", "LHCTLQuan", "KHMSCTCLQuan", "KHCTCLQuan", "SCTCLQuan", "NLCTCLQuan")
+
+
+def _related(
+    r: _Reader, node: etree._Element | None, tags: tuple[str, ...] = _INVOICE_RELATED
+) -> RelatedDocument | None:
     if node is None:
         return None
-    kind = r.integer(node, "TCHDon")
-    original_date = r.date(node, "NLHDCLQuan")
+    kind_tag, type_tag, template_tag, series_tag, number_tag, date_tag = tags
+    kind = r.integer(node, kind_tag)
+    original_date = r.date(node, date_tag)
     return RelatedDocument(
         kind=CorrectionKind.ADJUSTMENT if kind == 2 else CorrectionKind.REPLACEMENT,
-        template=r.required(node, "KHMSHDCLQuan"),
-        series=r.required(node, "KHHDCLQuan"),
-        number=r.required(node, "SHDCLQuan"),
+        template=r.required(node, template_tag),
+        series=r.required(node, series_tag),
+        number=r.required(node, number_tag),
         issue_date=original_date or date.min,
-        original_type=r.integer(node, "LHDCLQuan") or 1,
+        original_type=r.integer(node, type_tag) or 1,
         note=r.text(node, "GChu"),
     )
 
@@ -334,6 +342,7 @@ def _read_receipt(r: _Reader, root: etree._Element) -> Receipt:
         provider_tax_code=r.text(general, "MSTTCGP"),
         dossier_code=r.text(general, "MHSo"),
         cashier_name=r.text(collector, "HVTNThu"),
+        related=_related(r, None if general is None else general.find("TTCTLQuan"), _RECEIPT_RELATED),
         lookup_code=r.lookup_code(general),
     )
 

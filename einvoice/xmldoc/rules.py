@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from einvoice.domain.corrections import reference_totals
 from einvoice.domain.documents import Document, Invoice, LineNature, Receipt
 from einvoice.domain.errors import Problem
 from einvoice.domain.kinds import DocumentKind
@@ -27,7 +28,7 @@ from einvoice.domain.series import (
     series_faults,
     series_matches_date,
 )
-from einvoice.domain.totals import compute_invoice_totals, fee_amount, line_amount, receipt_total
+from einvoice.domain.totals import fee_amount, line_amount, receipt_total
 from einvoice.domain.words import amount_in_words
 from einvoice.xmldoc import formats
 
@@ -137,12 +138,7 @@ def _note_lines(doc: Invoice) -> Iterator[Finding]:
 def _rate_groups(doc: Invoice) -> Iterator[Finding]:
     if doc.template == SALES_INVOICE:
         return
-    expected = {
-        g.rate.code: g
-        for g in compute_invoice_totals(
-            doc.lines, template=doc.template, currency=doc.currency, with_words=False
-        ).rate_groups
-    }
+    expected = {g.rate.code: g for g in reference_totals(doc).rate_groups}
     stated = {g.rate.code: g for g in doc.totals.rate_groups}
     base = _INV.content_path("TToan/THTTLTSuat")
     for code in sorted(expected.keys() - stated.keys()):
@@ -170,7 +166,7 @@ def _rate_groups(doc: Invoice) -> Iterator[Finding]:
 
 @rule("INV_TOTALS", _INVOICE, "Các tổng tiền khớp với các dòng và nhóm thuế suất", "totals agree with lines and groups")
 def _totals(doc: Invoice) -> Iterator[Finding]:
-    want = compute_invoice_totals(doc.lines, template=doc.template, currency=doc.currency, with_words=False)
+    want = reference_totals(doc)
     got = doc.totals
     base = _INV.content_path("TToan")
     pairs: list[tuple[str, str, Decimal | None, Decimal | None]] = [
@@ -215,7 +211,7 @@ def _series_path(doc: Document, field: str) -> str:
 
 
 def _series_findings(doc: Document, code: str) -> Iterator[Finding]:
-    for fault in series_faults(doc.kind, doc.template, doc.series):
+    for fault in series_faults(doc.kind, doc.template, doc.series, doc.issue_date):
         if fault.code == code:
             yield _series_path(doc, fault.field), fault.message_vi, fault.message_en
 

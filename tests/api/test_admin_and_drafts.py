@@ -23,7 +23,7 @@ def test_admin_configures_an_issuer_end_to_end(api: FlaskClient, auth: Any) -> N
             "issuer_id": issuer["id"],
             "kind": "receipt",
             "template": "EBL01",
-            "symbol": "26T",
+            "symbol": "26TAA",
             "counter_id": counter["id"],
         },
         "a3",

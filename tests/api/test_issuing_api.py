@@ -28,7 +28,7 @@ def test_receipt_is_issued_and_readable(api: FlaskClient, world: dict[str, Any],
     created = api.post("/api/v1/receipts", json=_receipt(world), headers=auth("cashier", "k-1"))
     assert created.status_code == 201, created.get_json()
     doc = created.get_json()
-    assert (doc["number"], doc["total"], doc["series"], doc["kind"]) == (1, "6000", "26T", "receipt")
+    assert (doc["number"], doc["total"], doc["series"], doc["kind"]) == (1, "6000", "26TAA", "receipt")
     assert created.headers["Location"] == f"/api/v1/documents/{doc['id']}"
     assert (
         api.get(f"/api/v1/documents/{doc['id']}", headers=auth("finance")).get_json()["lookup_code"]

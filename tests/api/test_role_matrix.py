@@ -35,6 +35,11 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/documents/<id:document_id>", "GET"): SIGNED_IN,
     ("/api/v1/documents/<id:document_id>/xml", "GET"): SIGNED_IN,
     ("/api/v1/idempotency-keys/<string:key>", "GET"): SIGNED_IN,
+    # Corrections: cashiers replace receipts of their own counter on the day (checked by the service, per document).
+    ("/api/v1/receipts/<id:document_id>/replacement", "POST"): SIGNED_IN,
+    ("/api/v1/invoices/<id:document_id>/replacement", "POST"): (F, A),
+    ("/api/v1/invoices/<id:document_id>/adjustment", "POST"): (F, A),
+    ("/api/v1/documents/<id:document_id>/error-notices", "POST"): (F, A),
     ("/api/v1/drafts", "POST"): (C,),
     ("/api/v1/drafts/<id:draft_id>", "GET"): (C,),
     ("/api/v1/drafts/<id:draft_id>", "PUT"): (C,),
@@ -125,7 +130,7 @@ def test_a_cashier_issues_only_for_their_own_issuer(api: FlaskClient, engine: An
 
     issuer = world["issuer"]
     unbound = catalogue.create_series(
-        engine, issuer_id=issuer["id"], kind="receipt", template="EBL02", symbol="26T", counter_id=None
+        engine, issuer_id=issuer["id"], kind="receipt", template="EBL02", symbol="26TAB", counter_id=None
     )
     other = catalogue.create_issuer(
         engine, {"name": "UBND XÃ KHÁC", "tax_code": "0101234567", "address": "Xã Khác, Hà Nội"}

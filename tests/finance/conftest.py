@@ -34,7 +34,7 @@ def day(engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Clock) -
         issuer_id=world["issuer"]["id"],
         kind="receipt",
         template="EBL02",
-        symbol="26T",
+        symbol="26TAB",
         counter_id=world["other_counter"]["id"],
     )
     cashiers = [world["cashier"]]

@@ -116,7 +116,7 @@ def test_usage_per_series(api: FlaskClient, auth: Any, day: dict[str, Any]) -> N
     """Usage per series: numbers 1..N used without gap, replaced counted, amount of the counted documents."""
     rows = api.get("/api/v1/finance/usage", query_string={"date_from": day["date"]}, headers=auth("finance")).get_json()
     used = {f"{r['template']}/{r['symbol']}": r for r in rows if r["used"]}
-    assert set(used) == {"EBL01/26T", "EBL02/26T"}
+    assert set(used) == {"EBL01/26TAA", "EBL02/26TAB"}
     assert all(r["first_number"] == 1 and r["last_number"] == r["used"] for r in used.values())
     assert sum(r["used"] for r in used.values()) == 39
     assert sum(r["replaced"] for r in used.values()) == 3

@@ -57,7 +57,7 @@ def test_every_table_adds_up_to_the_total(engine: Engine, day: dict[str, Any]) -
         assert sum((f.amount for f in figures), Decimal(0)) == summary.amount, table
         assert sum(f.count for f in figures) == summary.count, table
     assert len(summary.tables["cashiers"]) == 3
-    assert {f.label for f in summary.tables["series"]} == {"EBL01/26T", "EBL02/26T"}
+    assert {f.label for f in summary.tables["series"]} == {"EBL01/26TAA", "EBL02/26TAB"}
     assert all(f.detail for f in summary.tables["fees"])  # each fee names its legal basis
 
 

@@ -39,7 +39,7 @@ def test_document_page_shows_summary_and_valid_signature(public: FlaskClient, is
         "Biên lai thu phí, lệ phí",
         "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ AN KHÁNH",
         "Mã số thuế 0109999999",
-        "EBL01 – 26T – 1",
+        "EBL01 – 26TAA – 1",
         "Ngày lập 02/03/2026",
         "Tổng tiền thanh toán 14.000 VND",
         "Trạng thái Đã phát hành",

@@ -24,17 +24,19 @@ CASES = [
     (DocumentKind.INVOICE, "7", "K26TAB"),  # template 7 needs X
     (DocumentKind.INVOICE, "0", "C26TAA"),
     (DocumentKind.INVOICE, "2", "26T"),
-    (DocumentKind.RECEIPT, "EBL01", "26T"),
-    (DocumentKind.RECEIPT, "EBL02", "26T"),
-    (DocumentKind.RECEIPT, "EBL03", "26T"),
+    (DocumentKind.RECEIPT, "EBL01", "26TAA"),
+    (DocumentKind.RECEIPT, "EBL02", "26TAB"),
+    (DocumentKind.RECEIPT, "EBL03", "26TAA"),
+    (DocumentKind.RECEIPT, "EBL01", "26T"),  # the old form: refused once Circular 91 applies
+    (DocumentKind.RECEIPT, "EBL01", "26TAF"),  # F is not one of the 20 letters
     (DocumentKind.RECEIPT, "EBL01", "C26TAA"),
-    (DocumentKind.RECEIPT, "EBL01", "26T\n"),
+    (DocumentKind.RECEIPT, "EBL01", "26TAA\n"),
 ]
 
 
 def _document(kind: DocumentKind, template: str, symbol: str) -> Document:
     made = builders.invoice() if kind is DocumentKind.INVOICE else builders.receipt()
-    return replace(made, template=template, series=symbol, issue_date=date(2026, 3, 2))
+    return replace(made, template=template, series=symbol, issue_date=date(2026, 9, 2))
 
 
 #: Where the catalogue reports each series rule: the admin's own field names.

@@ -39,7 +39,7 @@ def _configure(engine: Engine, world: dict[str, Any], folder: Path, tax_code: st
         {"signer_p12_path": str(paths.p12), "signer_password_file": str(paths.password_file)},
     )
     clock.value = datetime.now(UTC)  # the development certificate is valid from its creation on
-    symbol = f"{local_date(clock.value).year % 100:02d}T"
+    symbol = f"{local_date(clock.value).year % 100:02d}TAA"
     found = [row for row in catalogue.list_rows(engine, series) if row["symbol"] == symbol]
     row = (
         found[0]

@@ -12,6 +12,7 @@ from flask import Flask
 import einvoice
 import einvoice.domain.errors
 from einvoice.domain.errors import EInvoiceError, Problem
+from einvoice.domain.lifecycle import Action, State
 from einvoice.web import create_app
 
 #: ``├── ClassName   module   meaning   status``: the status is the last column, ``—`` when it never reaches a request.
@@ -55,6 +56,8 @@ def _instance(cls: type[EInvoiceError]) -> EInvoiceError:
         return cls([_PROBLEM])  # type: ignore[call-arg]
     if cls.__name__ == "UnsafeInputError":
         return cls(_PROBLEM)  # type: ignore[call-arg]
+    if cls.__name__ == "IllegalTransition":
+        return cls(Action.REPLACE, State(), "Không thể thay thế.", "cannot replace")  # type: ignore[call-arg]
     return cls("what went wrong")
 
 

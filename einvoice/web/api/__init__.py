@@ -8,7 +8,18 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from einvoice.web.api import admin, documents, drafts, finance, finance_bank, finance_jobs, session, users, verify
+from einvoice.web.api import (
+    admin,
+    corrections,
+    documents,
+    drafts,
+    finance,
+    finance_bank,
+    finance_jobs,
+    session,
+    users,
+    verify,
+)
 from einvoice.web.api.base import PREFIX, IdConverter, id_schema
 
 
@@ -34,6 +45,6 @@ def init_app(app: Flask) -> Api:
     app.url_map.converters["id"] = IdConverter
     api = Api(app)
     api.register_converter(IdConverter, id_schema)
-    for module in (session, documents, drafts, verify, admin, users, finance, finance_jobs, finance_bank):
+    for module in (session, documents, corrections, drafts, verify, admin, users, finance, finance_jobs, finance_bank):
         api.register_blueprint(module.blp)
     return api

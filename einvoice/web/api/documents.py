@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response
@@ -11,11 +12,12 @@ from flask.views import MethodView
 from sqlalchemy.engine import Connection
 
 from einvoice.domain.roles import STAFF
-from einvoice.services import idempotency, queries
+from einvoice.services import history, idempotency, queries
 from einvoice.services.drafts import mark_issued
 from einvoice.services.errors import NotFoundError
 from einvoice.services.issuing import IssuedDocument, IssueHooks, IssueRequest, issue_document
 from einvoice.web.api.base import IDEMPOTENCY_HEADER, PREFIX, Blueprint
+from einvoice.web.api.history import DocumentDetailOut
 from einvoice.web.api.idempotent import idempotent, json_answer, replay, store_in
 from einvoice.web.api.schemas import (
     DocumentOut,
@@ -37,6 +39,16 @@ _DOCUMENT_OUT = DocumentOut()
 def issue_and_answer(request: IssueRequest, *, draft_id: int | None = None) -> Response:
     """Issue ``request``; the 201 answer is stored with the document, in the same transaction."""
     rt = runtime()
+    return answer_issued(
+        lambda hooks: issue_document(
+            rt.engine, request, actor=current_actor(), now=rt.now, tools=rt.tools, hooks=hooks
+        ),
+        draft_id=draft_id,
+    )
+
+
+def answer_issued(issue: Callable[[IssueHooks], IssuedDocument], *, draft_id: int | None = None) -> Response:
+    """Run ``issue`` with a hook that stores the 201 answer in the issuing transaction; return that answer."""
     answers = []
 
     def before_commit(conn: Connection, issued: IssuedDocument) -> None:
@@ -46,8 +58,7 @@ def issue_and_answer(request: IssueRequest, *, draft_id: int | None = None) -> R
         store_in(conn, answer, issued.id)
         answers.append(answer)
 
-    hooks = IssueHooks(before_commit=before_commit)
-    issue_document(rt.engine, request, actor=current_actor(), now=rt.now, tools=rt.tools, hooks=hooks)
+    issue(IssueHooks(before_commit=before_commit))
     return replay(answers[-1])  # a retried transaction ran the hook again: the last run is the committed one
 
 
@@ -103,11 +114,13 @@ class Documents(MethodView):
 
 
 @blp.route("/documents/<id:document_id>", methods=["GET"])
-@blp.response(200, DocumentOut)
+@blp.response(200, DocumentDetailOut)
 @roles(*STAFF)
 def get_document(document_id: int) -> dict[str, Any]:
-    """Return a document's metadata."""
-    return queries.get_document(runtime().engine, document_id, current_actor())
+    """Return a document's metadata and its whole history: corrections both ways, notices, state changes."""
+    engine, actor = runtime().engine, current_actor()
+    document = queries.get_document(engine, document_id, actor)
+    return {**document, "history": history.document_history(engine, document_id)}
 
 
 @blp.route("/documents/<id:document_id>/xml", methods=["GET"])

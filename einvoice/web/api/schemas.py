@@ -52,7 +52,10 @@ class DocumentOut(Schema):
     issue_date = fields.Date()
     currency = fields.String()
     total = fields.Decimal(as_string=True)
-    state = fields.String()
+    state = fields.String()  # standing: issued | explained | adjusted | replaced | cancelled
+    transmission = fields.String()  # pending | sent | accepted | rejected
+    corrects_id = fields.Integer(allow_none=True)
+    correction = fields.String(allow_none=True)  # replacement | adjustment
     lookup_code = fields.String()
     party_name = fields.String(allow_none=True)
     party_tax_code = fields.String(allow_none=True)

@@ -18,12 +18,12 @@ depends_on = None
 
 def upgrade() -> None:
     """Add the columns and the throttle table."""
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("session_generation", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("demo", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("expires_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("last_used_at", sa.DateTime(), nullable=True))
+    # Plain ADD COLUMN, never a batch copy: SQLite would have to drop and recreate ``users``, which documents refer
+    # to, and the foreign keys refuse that on any database that has issued something.
+    op.add_column("users", sa.Column("session_generation", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("users", sa.Column("demo", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("api_tokens", sa.Column("expires_at", sa.DateTime(), nullable=True))
+    op.add_column("api_tokens", sa.Column("last_used_at", sa.DateTime(), nullable=True))
     op.create_table(
         "login_throttle",
         sa.Column("key", sa.String(length=300), nullable=False),

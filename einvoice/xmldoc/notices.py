@@ -1,0 +1,86 @@
+"""Error notices (thông báo sai sót), built once, never parsed: 04/SS-HĐĐT for invoices and our 04/SS-CTĐT for
+receipts (``vn-einvoice-2026.md`` §2.4–2.5, choices 15 and 19).
+
+The invoice notice follows the ``TBao`` structure of the 1450 table as providers emit it (message 300): ``DLTBao``
+with the form code, the taxpayer, and ``DSHDon/HDon`` rows (``MCQTCap`` empty for uncoded invoices, ``TCTBao`` 4 =
+giải trình). No XML is published for the receipt notice 04/SS-CTĐT: ours has the same shape, its own version
+(:data:`RECEIPT_NOTICE_VERSION`, XSD :data:`RECEIPT_NOTICE_SCHEMA`) and the form's columns (template, series,
+number, date, kind, notice/explanation, reason), named like the voucher family (``KHMCTu``/``KHCTu``/``SCTu``).
+``TCTBao`` 1 (hủy) is never emitted. The tax-office code and name (``MCQT``/``TCQT``) and the province (``DDanh``)
+are not stored yet and are left out: the transmission work must add them before sending. ``DSCKS/NNT`` is the
+empty slot the signer fills.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from lxml import etree
+
+from einvoice.domain.kinds import DocumentKind
+from einvoice.xmldoc import formats
+
+INVOICE_NOTICE_FORM = "04/SS-HĐĐT"
+RECEIPT_NOTICE_FORM = "04/SS-CTĐT"
+RECEIPT_NOTICE_VERSION = "1.0.0"
+#: The XSD of our receipt notice, in ``schemas/``.
+RECEIPT_NOTICE_SCHEMA = f"tbao-ctdt-{RECEIPT_NOTICE_VERSION}.xsd"
+_EXPLAIN = "4"  # TCTBao: giải trình (a soft error is notified and explained; never 1, hủy)
+_TITLES = {
+    INVOICE_NOTICE_FORM: "Thông báo hóa đơn điện tử đã lập sai",
+    RECEIPT_NOTICE_FORM: "Thông báo chứng từ điện tử đã lập sai",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NoticedDocument:
+    """The document an error notice is about, and the reason written on it."""
+
+    kind: str  # invoice | receipt
+    template: str
+    series: str
+    number: int
+    issue_date: date
+    reason: str
+    authority_code: str | None = None  # MCCQT, for coded invoices
+
+
+def _add(parent: etree._Element, tag: str, text: str | None) -> None:
+    if text is not None:
+        etree.SubElement(parent, tag).text = text
+
+
+def build_error_notice(
+    document: NoticedDocument, *, issuer_name: str, issuer_tax_code: str, notice_date: date
+) -> tuple[str, bytes]:
+    """Return the form code and the unsigned compact XML of the error notice about ``document``."""
+    invoice = DocumentKind(document.kind) is DocumentKind.INVOICE
+    form = INVOICE_NOTICE_FORM if invoice else RECEIPT_NOTICE_FORM
+    root = etree.Element("TBao")
+    data = etree.SubElement(root, "DLTBao", Id="DLTBao")
+    _add(data, "PBan", formats.INVOICE_VERSION if invoice else RECEIPT_NOTICE_VERSION)
+    _add(data, "MSo", form)
+    _add(data, "Ten", _TITLES[form])
+    _add(data, "Loai", "1")  # the seller's own notice (2 answers an authority notice 01/TB-RSĐT)
+    _add(data, "TNNT", issuer_name)
+    _add(data, "MST", issuer_tax_code)
+    _add(data, "NTBao", notice_date.isoformat())
+    rows = etree.SubElement(data, "DSHDon" if invoice else "DSCTu")
+    row = etree.SubElement(rows, "HDon" if invoice else "CTu")
+    tags = (
+        ("KHMSHDon", "KHHDon", "SHDon", "Ngay", "LADHDDT") if invoice else ("KHMCTu", "KHCTu", "SCTu", "Ngay", "LCTu")
+    )
+    _add(row, "STT", "1")
+    if invoice:
+        _add(row, "MCQTCap", document.authority_code or "")
+    for tag, value in zip(
+        tags,
+        (document.template, document.series, str(document.number), document.issue_date.isoformat(), "1"),
+        strict=True,
+    ):
+        _add(row, tag, value)
+    _add(row, "TCTBao", _EXPLAIN)
+    _add(row, "LDo", document.reason)
+    etree.SubElement(etree.SubElement(root, "DSCKS"), "NNT")
+    return form, formats.XML_DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)

@@ -1,0 +1,54 @@
+"""Error notices as built: the receipt notice 04/SS-CTĐT matches its XSD; the invoice notice has the TBao rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from lxml import etree
+
+from einvoice.resources import schemas_dir
+from einvoice.xmldoc.notices import RECEIPT_NOTICE_SCHEMA, NoticedDocument, build_error_notice
+from einvoice.xmldoc.safe import parse_untrusted
+
+
+def _notice(kind: str, template: str, series: str) -> tuple[str, bytes]:
+    document = NoticedDocument(kind, template, series, 12, date(2026, 9, 1), "Sai địa chỉ người nộp")
+    return build_error_notice(
+        document, issuer_name="TRUNG TÂM X", issuer_tax_code="0109999999", notice_date=date(2026, 9, 2)
+    )
+
+
+def test_receipt_notice_matches_its_schema() -> None:
+    """The 04/SS-CTĐT notice validates against schemas/tbao-ctdt-1.0.0.xsd."""
+    form, xml = _notice("receipt", "EBL01", "26TAA")
+    schema = etree.XMLSchema(file=str(schemas_dir() / RECEIPT_NOTICE_SCHEMA))
+    assert form == "04/SS-CTĐT"
+    assert schema.validate(parse_untrusted(xml)), schema.error_log
+
+
+@pytest.mark.parametrize("edit", [(b"<TCTBao>4<", b"<TCTBao>1<"), (b"<KHCTu>26TAA<", b"<KHCTu>26TAF<")])
+def test_receipt_notice_schema_refuses_cancel_and_bad_series(edit: tuple[bytes, bytes]) -> None:
+    """The schema refuses a cancel (TCTBao 1) and a series outside the 20-letter set."""
+    _, xml = _notice("receipt", "EBL01", "26TAA")
+    schema = etree.XMLSchema(file=str(schemas_dir() / RECEIPT_NOTICE_SCHEMA))
+    assert not schema.validate(parse_untrusted(xml.replace(*edit)))
+
+
+def test_invoice_notice_rows_follow_the_tbao_table() -> None:
+    """The 04/SS-HĐĐT row has STT, MCQTCap, template, series, number, date, kind, TCTBao 4 and the reason."""
+    form, xml = _notice("invoice", "1", "K26TAA")
+    row = parse_untrusted(xml).find("DLTBao/DSHDon/HDon")
+    assert form == "04/SS-HĐĐT"
+    assert row is not None
+    assert [(child.tag, child.text) for child in row] == [
+        ("STT", "1"),
+        ("MCQTCap", None),
+        ("KHMSHDon", "1"),
+        ("KHHDon", "K26TAA"),
+        ("SHDon", "12"),
+        ("Ngay", "2026-09-01"),
+        ("LADHDDT", "1"),
+        ("TCTBao", "4"),
+        ("LDo", "Sai địa chỉ người nộp"),
+    ]
