@@ -112,7 +112,9 @@ class Settings:
     )
     token_days: int = setting(365, "lifetime in days of a new API token unless its request says `valid_days`")
     trust_dir: Path | None = setting(
-        None, "root certificates (PEM) trusted when verifying uploads", shown="none: trust is not judged"
+        None,
+        "folder of CA certificates (PEM) trusted when verifying uploads (see *Trust store*)",
+        shown="none: no signer is confirmed",
     )
     max_upload_bytes: int = setting(
         MAX_XML_BYTES,
@@ -129,6 +131,19 @@ class Settings:
         30.0, "requests per minute a client address may make to the public pages", shown="`30`"
     )
     public_rate_burst: int = setting(20, "requests a client address may make at once to the public pages")
+    public_upload_max_bytes: int = setting(
+        512 * 1024,
+        "largest file the public check page reads (a lower cap than `MAX_UPLOAD_BYTES`; refused from its length, "
+        "unread): real invoices are a few KB to a few hundred KB",
+        shown="524288 (512 KiB)",
+    )
+    public_check_concurrency: int = setting(
+        1, "uploaded documents checked at once in the whole service (public page and verify API), one per address"
+    )
+    public_agency_name: str | None = setting(
+        None, "the agency named in the public pages' header", shown="the issuer's name, when there is one issuer"
+    )
+    public_agency_logo: Path | None = setting(None, "the agency's logo (PNG, JPEG or SVG) for that header")
     template_override_dir: Path | None = setting(
         None, "an agency's own templates and stylesheets, searched before ours"
     )
@@ -145,6 +160,10 @@ class Settings:
         if not 0 < self.max_upload_bytes <= MAX_XML_BYTES:
             raise SettingsError(
                 f"{PREFIX}MAX_UPLOAD_BYTES must be between 1 and {MAX_XML_BYTES}, not {self.max_upload_bytes}"
+            )
+        if self.public_upload_max_bytes < 1 or self.public_check_concurrency < 1:
+            raise SettingsError(
+                f"{PREFIX}PUBLIC_UPLOAD_MAX_BYTES and {PREFIX}PUBLIC_CHECK_CONCURRENCY must be positive"
             )
         if self.public_rate_per_minute <= 0 or self.public_rate_burst < 1:
             raise SettingsError(f"{PREFIX}PUBLIC_RATE_PER_MINUTE and {PREFIX}PUBLIC_RATE_BURST must be positive")

@@ -13,8 +13,9 @@ import click
 from einvoice.domain.errors import InvalidDocumentError, Problem
 from einvoice.jsondoc.documents import load_document
 from einvoice.xmldoc.build import build_document
+from einvoice.xmldoc.profiles import Profile
 from einvoice.xmldoc.rules import RULES, catalogue_markdown
-from einvoice.xmldoc.validate import validate_document
+from einvoice.xmldoc.validate import judge_document, validate_document
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -49,14 +50,23 @@ def build_command(source: IO[bytes], output: Path | None) -> None:
 
 @click.command("validate")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def validate_command(path: Path) -> None:
-    """Validate an XML invoice or receipt: print every problem with its code and path; exit 1 if any."""
-    problems = validate_document(path.read_bytes())
-    if not problems:
-        click.echo("OK: no problems")
+@click.option(
+    "--profile",
+    type=click.Choice([p.value for p in Profile]),
+    default=Profile.READ.value,
+    show_default=True,
+    help="read: judge a received document as the tax authority does; emit: hold it to what we issue.",
+)
+def validate_command(path: Path, profile: str) -> None:
+    """Validate an XML invoice or receipt: print every error and warning with its code and path; exit 1 on errors."""
+    judgement = judge_document(path.read_bytes(), Profile(profile))
+    for warning in judgement.warnings:
+        click.echo(f"warning\t{warning.code}\t{warning.path}\t{warning.message_en}\t{warning.message_vi}")
+    if judgement.valid:
+        click.echo(f"OK: no problems ({len(judgement.warnings)} warning(s))")
         return
-    _print_problems(problems)
-    click.echo(f"{len(problems)} problem(s)", err=True)
+    _print_problems(judgement.errors)
+    click.echo(f"{len(judgement.errors)} problem(s)", err=True)
     sys.exit(1)
 
 

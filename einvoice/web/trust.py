@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from einvoice.web.runtime import settings_of
+from einvoice.services.checking import Check, check_document
+from einvoice.web.runtime import runtime, settings_of
 from einvoice.xmldoc.certinfo import TrustStore
 from einvoice.xmldoc.verify import VerificationReport, verify_document
 
@@ -25,3 +26,9 @@ def configured_trust() -> TrustStore | None:
 def verify_as_configured(xml: bytes) -> VerificationReport:
     """Verify every signature of ``xml`` against the configured trust; development CAs count only in development."""
     return verify_document(xml, trust=configured_trust(), allow_development=settings_of().env != "production")
+
+
+def check_as_configured(xml: bytes) -> Check:
+    """Check an uploaded document against the configured trust and what this service issued."""
+    production = settings_of().env == "production"
+    return check_document(runtime().engine, xml, trust=configured_trust(), production=production)

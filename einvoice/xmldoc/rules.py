@@ -10,15 +10,17 @@ catalogue also applies when a series is created; the XML paths come from each ki
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from einvoice.domain.corrections import reference_totals
-from einvoice.domain.documents import Document, Invoice, LineNature, Receipt
+from einvoice.domain.documents import Document, Invoice, InvoiceTotals, LineNature, Receipt
 from einvoice.domain.errors import Problem
 from einvoice.domain.kinds import DocumentKind
-from einvoice.domain.money import VND, format_decimal, is_rounded, round_money
+from einvoice.domain.money import VND, exact, format_decimal, is_rounded, quantum, round_money
 from einvoice.domain.series import (
     INVOICE_SERIES_TEMPLATE_CODE,
     INVOICE_TEMPLATE_CODE,
@@ -30,9 +32,25 @@ from einvoice.domain.series import (
 )
 from einvoice.domain.totals import fee_amount, line_amount, receipt_total
 from einvoice.domain.words import amount_in_words
+from einvoice.domain.words_meaning import same_meaning
 from einvoice.xmldoc import formats
+from einvoice.xmldoc.profiles import Profile, profile_markdown, tolerance
 
-Finding = tuple[str, str, str]  # (XML path, message in Vietnamese, message in English)
+
+class Note(NamedTuple):
+    """A finding the read profile reports as a warning under a code of :data:`~einvoice.xmldoc.profiles.TOLERANCES`."""
+
+    code: str
+    path: str
+    message_vi: str
+    message_en: str
+
+
+Finding = tuple[str, str, str] | Note  # (XML path, message in Vietnamese, message in English), or a warning
+#: The profile the rules are run under; set by :func:`judge_rules` for the checks that read documents leniently.
+_PROFILE: ContextVar[Profile] = ContextVar("rules_profile", default=Profile.EMIT)
+#: Resolution 406/NQ-UBTVQH15 reduced VAT by 30 % for some trades; invoices of these dates show the reduced tax.
+_VAT_REDUCTION_PERIOD = (date(2021, 11, 1), date(2022, 12, 31))
 Check = Callable[[Any], Iterator[Finding]]  # each check takes the document class of the kinds it applies to
 
 _INVOICE = (DocumentKind.INVOICE,)
@@ -66,11 +84,91 @@ def rule(code: str, kinds: tuple[DocumentKind, ...], title_vi: str, title_en: st
     return register
 
 
-def check_document(document: Document) -> list[Problem]:
-    """Run every rule that applies to ``document``'s kind and return all problems found."""
-    return [
-        Problem(r.code, path, vi, en) for r in RULES if document.kind in r.kinds for path, vi, en in r.check(document)
-    ]
+def check_document(document: Document, profile: Profile = Profile.EMIT) -> list[Problem]:
+    """Run every rule that applies to ``document`` and return all problems found (errors only)."""
+    return judge_rules(document, profile)[0]
+
+
+def judge_rules(document: Document, profile: Profile) -> tuple[list[Problem], list[Problem]]:
+    """Run every rule that applies to ``document`` under ``profile``; return its (errors, warnings)."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    token = _PROFILE.set(profile)
+    try:
+        for r in RULES:
+            if document.kind not in r.kinds:
+                continue
+            for finding in r.check(document):
+                if isinstance(finding, Note):
+                    warnings.append(Problem(*finding))
+                else:
+                    errors.append(Problem(r.code, *finding))
+    finally:
+        _PROFILE.reset(token)
+    return errors, warnings
+
+
+def _reading() -> bool:
+    return _PROFILE.get() is Profile.READ
+
+
+def _note(code: str, path: str, detail_vi: str, detail_en: str) -> Note:
+    row = tolerance(code)
+    return Note(code, path, f"{row.title_vi}: {detail_vi}", f"{row.title_en}: {detail_en}")
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
+def _half_unit(value: Decimal) -> Decimal:
+    return Decimal(5).scaleb(-_decimals(value) - 1)
+
+
+def _within_precision(stated: Decimal, expected: Decimal, currency: str, slack: Decimal) -> bool:
+    """Whether ``stated`` is ``expected`` rounded to its own decimals (at most 6), give or take ``slack``."""
+    decimals = max(_decimals(stated), _decimals(quantum(currency)))
+    with exact():
+        return abs(stated - expected) <= Decimal(5).scaleb(-decimals - 1) + slack
+
+
+def _lines_rounding(doc: Invoice) -> Decimal:
+    """The most that rounding each foreign-currency line to its stated decimals can move a total computed from them."""
+    amounts = [line.amount for line in doc.lines if line.amount is not None]
+    decimals = max([_decimals(amount) for amount in amounts] + [2])
+    with exact():
+        return len(amounts) * Decimal(5).scaleb(-decimals - 1)
+
+
+def _compare(
+    doc: Invoice, path: str, stated: Decimal, expected: Decimal, vi: str, en: str, *, tax: bool = False
+) -> Iterator[Finding]:
+    """Yield the error of a stated figure that differs from the computed one; reading, a warning when tolerated."""
+    if stated == expected:
+        return
+    if tax and _vat_reduced(doc, stated, expected):
+        yield _note(
+            "READ_VAT_REDUCED_30", path, f"{_n(stated)} thay vì {_n(expected)}.", f"{_n(stated)}, not {_n(expected)}"
+        )
+    elif _reading() and doc.currency != VND and abs(stated - expected) <= _lines_rounding(doc):
+        yield _note(
+            "READ_TOTAL_PRECISION",
+            path,
+            f"ghi {_n(stated)}, tính được {_n(expected)}.",
+            f"{_n(stated)} vs {_n(expected)}",
+        )
+    else:
+        yield path, vi, en
+
+
+def _vat_reduced(doc: Invoice, stated: Decimal, expected: Decimal) -> bool:
+    """Whether ``stated`` tax is ``expected`` reduced by 30 % on an invoice of the reduction period (read only)."""
+    start, end = _VAT_REDUCTION_PERIOD
+    if not _reading() or not start <= doc.issue_date <= end:
+        return False
+    with exact():
+        return stated == round_money(expected * Decimal("0.7"), doc.currency)
 
 
 def _n(value: Decimal) -> str:
@@ -101,6 +199,13 @@ def _line_amounts(doc: Invoice) -> Iterator[Finding]:
         if line.nature is not LineNature.GOODS or quantity is None or price is None or amount is None:
             continue
         expected = line_amount(quantity, price, line.discount_amount, doc.currency)
+        if amount != expected and _reading():
+            with exact():
+                precise = quantity * price - (line.discount_amount or Decimal(0))
+                # Foreign-currency prices are often amount / quantity rounded (09): the product carries that rounding.
+                price_slack = abs(quantity) * _half_unit(price) if doc.currency != VND else Decimal(0)
+            if _within_precision(amount, precise, doc.currency, price_slack):
+                continue
         if amount != expected:
             yield (
                 _line_path(i, "ThTien"),
@@ -149,24 +254,47 @@ def _rate_groups(doc: Invoice) -> Iterator[Finding]:
         want = expected.get(group.rate.code)
         if want is None:
             continue
-        stated_net, want_net, code = _n(group.taxable_amount), _n(want.taxable_amount), group.rate.code
-        if group.taxable_amount != want.taxable_amount:
-            yield (
-                f"{base}/LTSuat[{index}]/ThTien",
-                f"Thành tiền chịu thuế {code} là {stated_net}, theo các dòng phải là {want_net}.",
-                f"taxable amount at {code} is {stated_net}; the lines give {want_net}",
-            )
-        if group.tax_amount != want.tax_amount:
-            yield (
-                f"{base}/LTSuat[{index}]/TThue",
-                f"Tiền thuế {group.rate.code} là {_n(group.tax_amount)}, phải là {_n(want.tax_amount)}.",
-                f"tax at {group.rate.code} is {_n(group.tax_amount)}; it must be {_n(want.tax_amount)}",
-            )
+        code, path = group.rate.code, f"{base}/LTSuat[{index}]"
+        yield from _compare(
+            doc,
+            f"{path}/ThTien",
+            group.taxable_amount,
+            want.taxable_amount,
+            f"Thành tiền chịu thuế {code} là {_n(group.taxable_amount)}, theo các dòng phải là "
+            f"{_n(want.taxable_amount)}.",
+            f"taxable amount at {code} is {_n(group.taxable_amount)}; the lines give {_n(want.taxable_amount)}",
+        )
+        yield from _compare(
+            doc,
+            f"{path}/TThue",
+            group.tax_amount,
+            want.tax_amount,
+            f"Tiền thuế {code} là {_n(group.tax_amount)}, phải là {_n(want.tax_amount)}.",
+            f"tax at {code} is {_n(group.tax_amount)}; it must be {_n(want.tax_amount)}",
+            tax=True,
+        )
+
+
+def _net_of_reductions(doc: Invoice, want: InvoiceTotals) -> InvoiceTotals:
+    """Return the computed totals less the 30 % reductions the stated rate groups show (reported by INV_RATE_GROUPS)."""
+    computed = {group.rate.code: group.tax_amount for group in want.rate_groups}
+    with exact():
+        reduction = sum(
+            (
+                computed[group.rate.code] - group.tax_amount
+                for group in doc.totals.rate_groups
+                if group.rate.code in computed and _vat_reduced(doc, group.tax_amount, computed[group.rate.code])
+            ),
+            Decimal(0),
+        )
+        if not reduction or want.total_tax is None:
+            return want
+        return replace(want, total_tax=want.total_tax - reduction, total_payable=want.total_payable - reduction)
 
 
 @rule("INV_TOTALS", _INVOICE, "Các tổng tiền khớp với các dòng và nhóm thuế suất", "totals agree with lines and groups")
 def _totals(doc: Invoice) -> Iterator[Finding]:
-    want = reference_totals(doc)
+    want = _net_of_reductions(doc, reference_totals(doc))
     got = doc.totals
     base = _INV.content_path("TToan")
     pairs: list[tuple[str, str, Decimal | None, Decimal | None]] = [
@@ -177,9 +305,12 @@ def _totals(doc: Invoice) -> Iterator[Finding]:
     if doc.template != SALES_INVOICE:
         pairs.insert(0, ("TgTCThue", "tổng tiền chưa thuế", got.total_before_tax, want.total_before_tax))
     for tag, name_vi, stated, expected in pairs:
-        if stated is not None and expected is not None and stated != expected:
-            yield (
+        if stated is not None and expected is not None:
+            yield from _compare(
+                doc,
                 f"{base}/{tag}",
+                stated,
+                expected,
                 f"Sai {name_vi}: ghi {_n(stated)}, đúng là {_n(expected)}.",
                 f"{tag} is {_n(stated)}; the lines give {_n(expected)}",
             )
@@ -200,6 +331,11 @@ def _words(doc: Document) -> Iterator[Finding]:
         matches = _words_match(stated, total, doc.currency)
     except ValueError:
         return  # an unknown currency or unrounded amount is reported by its own rule
+    if not matches and _reading():
+        if not stated.strip():
+            yield _note("READ_WORDS_EMPTY", path, "TgTTTBChu.", "TgTTTBChu")
+            return
+        matches = same_meaning(stated, amount_in_words(total, doc.currency))
     if not matches:
         expected = amount_in_words(total, doc.currency)
         yield path, f"Số tiền bằng chữ phải là: {expected}.", f"amount in words must read: {expected}"
@@ -298,4 +434,11 @@ def catalogue_markdown() -> str:
         "business rules checked beyond it. Each problem carries the rule's code, the XML path and a message in "
         "Vietnamese and English.\n\n"
     )
-    return header + "\n".join(rows) + "\n"
+    profiles = (
+        "\n## Two profiles\n\nWhat we emit is judged by the **emit** profile: the XSD and every rule above, exactly. "
+        "Documents received from others (the public check, `einvoice validate`) are judged by the **read** profile, "
+        "which accepts what the tax authority accepts: each divergence below is an error when we emit and, when we "
+        "read, accepted silently or reported as a warning that never makes the document invalid. Documents edited "
+        "after signing stay invalid whatever their content (that is the signature's verdict).\n\n"
+    )
+    return header + "\n".join(rows) + "\n" + profiles + profile_markdown()

@@ -1,5 +1,10 @@
 """Validation of an XML document: the hardened parse, its XSD, then the business rules, every problem collected.
 
+Two profiles (:mod:`einvoice.xmldoc.profiles`): ``validate_document`` judges what we emit, strictly, and is what the
+issuing transaction runs; ``judge_document`` with :attr:`Profile.READ` judges what others emit as the authority does,
+with warnings for what is unusual but accepted. libxml2 reports one content error per element at most, so a document
+that fails its XSD is checked again in two passes (:mod:`einvoice.xmldoc.structure`) that report every fault.
+
 Schemas are compiled once per thread (libxml2 validation contexts are not shared across threads) and validated with
 lxml, which measured about 100× faster than xmlschema here. XSD messages keep libxml2's English text and get a
 Vietnamese one from :data:`_VI_BY_KIND`; their code is ``XSD_`` + the kind of fault.
@@ -10,15 +15,18 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import cast
 
 from lxml import etree
 
 from einvoice.domain.errors import InvalidDocumentError, Problem, UnsafeInputError
 from einvoice.resources import schemas_dir
-from einvoice.xmldoc import formats
+from einvoice.xmldoc import formats, reading
 from einvoice.xmldoc.parse import load_root, read_document
-from einvoice.xmldoc.rules import check_document
+from einvoice.xmldoc.profiles import Profile
+from einvoice.xmldoc.rules import judge_rules
+from einvoice.xmldoc.structure import in_schema_order, schema_models, structure_faults, values_schema
 
 _SCHEMA_FILES = {row.root: row.schema for row in formats.FORMATS.values()}
 _local = threading.local()
@@ -63,26 +71,79 @@ def _xsd_problem(entry: etree._LogEntry) -> Problem:
 
 
 def xsd_problems(root: etree._Element) -> list[Problem]:
-    """Validate ``root`` against its XSD and return every problem libxml2 reports."""
+    """Validate ``root`` against its XSD and return every problem, not only libxml2's first one per element."""
     schema = schema_for(root.tag)
     if schema.validate(root):
         return []
+    faults = structure_faults(root, schema_models(_SCHEMA_FILES[str(root.tag)]))
+    problems = [fault.problem() for fault in faults] + _value_problems(root)
+    return problems or _entries(schema)
+
+
+def _value_problems(root: etree._Element) -> list[Problem]:
+    """Return the faults of values, checked on a copy in schema order so that no content error hides them."""
+    file_name = _SCHEMA_FILES[str(root.tag)]
+    ordered = in_schema_order(root, schema_models(file_name))
+    schema = values_schema(file_name)
+    return [] if schema.validate(ordered) else _entries(schema)
+
+
+def _entries(schema: etree.XMLSchema) -> list[Problem]:
     # lxml-stubs lacks _ErrorLog.__iter__; the log is iterable over _LogEntry objects.
-    entries = cast(Iterable[etree._LogEntry], schema.error_log)
-    return [_xsd_problem(entry) for entry in entries]
+    return [_xsd_problem(entry) for entry in cast(Iterable[etree._LogEntry], schema.error_log)]
 
 
-def validate_document(xml: bytes) -> list[Problem]:
-    """Return every problem of an invoice or receipt: unsafe or malformed XML, XSD, unreadable values, rules."""
+def _read_xsd_problems(root: etree._Element) -> tuple[etree._Element, list[Problem], list[Problem]]:
+    """Return a relaxed copy of ``root`` and its (errors, warnings) under the read profile (see :mod:`.reading`)."""
+    relaxed = copy.deepcopy(root)
+    warnings = reading.relax_before_structure(relaxed)
+    empty_warnings, dropped = reading.drop_empty_elements(relaxed)
+    errors: list[Problem] = []
+    for fault in structure_faults(relaxed, schema_models(_SCHEMA_FILES[str(relaxed.tag)])):
+        try:
+            warning = reading.judge_fault(fault, dropped)
+        except KeyError:
+            errors.append(fault.problem())
+        else:
+            warnings += [warning] if warning is not None else []
+    return relaxed, errors + _value_problems(relaxed), warnings + empty_warnings
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """The verdict on a document's content: errors make it invalid, warnings never do."""
+
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        """Whether the document has no error."""
+        return not self.errors
+
+
+def judge_document(xml: bytes, profile: Profile = Profile.READ) -> Judgement:
+    """Judge an invoice or receipt under ``profile``: unsafe or malformed XML, XSD, unreadable values, rules."""
     try:
         root = load_root(xml)
     except UnsafeInputError as exc:
-        return [exc.problem]
+        return Judgement((exc.problem,))
     except InvalidDocumentError as exc:
-        return list(exc.problems)
-    problems = xsd_problems(_standalone(root))
-    document, reading = read_document(root)
-    return problems + reading + check_document(document)
+        return Judgement(tuple(exc.problems))
+    standalone = _standalone(root)
+    if profile is Profile.READ:
+        # The relaxed copy is also what is read: a 2021 "đ" is read as VND, paths start at /HDon as the XSD's do.
+        root, errors, warnings = _read_xsd_problems(standalone)
+    else:
+        errors, warnings = xsd_problems(standalone), []
+    document, reading_problems = read_document(root)
+    rule_errors, rule_warnings = judge_rules(document, profile)
+    return Judgement(tuple(errors + reading_problems + rule_errors), tuple(warnings + rule_warnings))
+
+
+def validate_document(xml: bytes, profile: Profile = Profile.EMIT) -> list[Problem]:
+    """Return every error of an invoice or receipt under ``profile`` (strict by default: what we issue)."""
+    return list(judge_document(xml, profile).errors)
 
 
 def _standalone(root: etree._Element) -> etree._Element:
@@ -93,7 +154,7 @@ def _standalone(root: etree._Element) -> etree._Element:
 
 
 def require_valid(xml: bytes) -> None:
-    """Raise :class:`InvalidDocumentError` with every problem unless ``xml`` is a valid document."""
+    """Raise :class:`InvalidDocumentError` with every problem unless ``xml`` is a valid document (emit profile)."""
     problems = validate_document(xml)
     if problems:
         raise InvalidDocumentError(problems)

@@ -16,6 +16,7 @@ from cryptography import x509
 from lxml import etree
 
 from einvoice.domain.errors import Problem
+from einvoice.signing.certificates import is_development_certificate
 
 #: code -> (English, Vietnamese)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -115,6 +116,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "mã số thuế trong chứng thư số khác mã số thuế người bán trong dữ liệu đã ký",
     ),
     "SIGNATURE_NOT_CHECKED": ("a further signature was not checked", "một chữ ký khác không được kiểm tra"),
+    # Reasons of a verdict (see :func:`verdict_of`), in words a citizen understands
+    "NOT_READABLE": (
+        "the file is not an e-invoice or e-receipt that can be read",
+        "tệp không phải hóa đơn, biên lai điện tử đọc được",
+    ),
+    "NOT_SIGNED": ("the issuer has not signed the document", "chứng từ chưa được đơn vị phát hành ký số"),
+    "CHANGED_AFTER_SIGNING": ("the content was changed after it was signed", "nội dung đã bị sửa sau khi ký"),
+    "SIGNATURE_BROKEN": ("the signature does not match the document", "chữ ký số không khớp với nội dung chứng từ"),
+    "SIGNATURE_NONCONFORMING": (
+        "the signature is not made the way the rules require",
+        "chữ ký số không được lập đúng quy định",
+    ),
+    "CERTIFICATE_EXPIRED_AT_SIGNING": (
+        "the signer's certificate was not valid when it signed",
+        "chứng thư số của người ký đã hết hạn hoặc chưa có hiệu lực vào lúc ký",
+    ),
+    "CONTENT_NOT_CONFORMING": ("the content does not follow the rules", "nội dung chứng từ không đúng quy định"),
+    "DIFFERS_FROM_ISSUED": (
+        "it differs from the document this service issued under the same number",
+        "khác với chứng từ gốc đã phát hành cùng số",
+    ),
+    "NEVER_ISSUED": (
+        "this service issued no document with this number in this series",
+        "đơn vị chưa phát hành chứng từ nào có số này trong ký hiệu này",
+    ),
+    "SIGNER_NOT_TRUSTED": (
+        "the signer's certificate was not issued by a trusted certification authority",
+        "chứng thư số của người ký không do tổ chức chứng thực chữ ký số được tin cậy cấp",
+    ),
+    "SIGNER_TEST_CERTIFICATE": (
+        "the document is signed with a test certificate",
+        "chứng từ được ký bằng chứng thư số dùng để thử nghiệm",
+    ),
+    "SIGNER_NOT_ISSUER": (
+        "the signer's certificate does not carry the issuer's tax code",
+        "chứng thư số của người ký không mang mã số thuế của đơn vị phát hành",
+    ),
 }
 
 
@@ -198,3 +236,142 @@ class VerificationReport:
         if not self.valid:
             return None
         return next((report.signed_data for report in self.signatures if report.signed_data is not None), None)
+
+
+# --- From a verification to what people read ----------------------------------------------------------------------
+
+#: The codes of :data:`MESSAGES` that are reasons of a verdict (:func:`verdict_of`), not outcomes of the verifier.
+VERDICT_REASONS = frozenset(
+    {
+        "CERTIFICATE_EXPIRED_AT_SIGNING",
+        "CHANGED_AFTER_SIGNING",
+        "CONTENT_NOT_CONFORMING",
+        "DIFFERS_FROM_ISSUED",
+        "NEVER_ISSUED",
+        "NOT_READABLE",
+        "NOT_SIGNED",
+        "SIGNATURE_BROKEN",
+        "SIGNATURE_NONCONFORMING",
+        "SIGNER_NOT_ISSUER",
+        "SIGNER_NOT_TRUSTED",
+        "SIGNER_TEST_CERTIFICATE",
+    }
+)
+
+#: The three outcomes of a check (ETSI EN 319 102-1: passed, indeterminate, failed).
+VALID, UNCONFIRMED, INVALID = "valid", "unconfirmed", "invalid"
+HEADLINES = {
+    VALID: ("Valid", "Hợp lệ"),
+    UNCONFIRMED: ("The signer could not be confirmed", "Chưa xác thực được người ký"),
+    INVALID: ("Not valid", "Không hợp lệ"),
+}
+MISMATCH_HEADLINE = ("Does not match the document issued", "Không khớp với chứng từ đã phát hành")
+_UNREADABLE = {"XML_MALFORMED", "XML_DTD_FORBIDDEN", "XML_ENTITY_FORBIDDEN", "XML_TOO_LARGE", "NOT_A_DOCUMENT"}
+_UNSIGNED = {"UNSIGNED", "ISSUER_SIGNATURE_MISSING", "MULTIPLE_DOCUMENTS"}
+_BROKEN = {"DIGEST_MISMATCH": "CHANGED_AFTER_SIGNING", "SIGNATURE_INVALID": "SIGNATURE_BROKEN"}
+_NOT_THE_ISSUER = {"TAX_CODE_MISSING", "TAX_CODE_DIFFERS"}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What this service knows of the document an upload names (see :mod:`einvoice.xmldoc.compare`).
+
+    ``issued`` is None when the upload names nothing we issue; False when it names one of our series but a number we
+    never issued; True when we issued it, and then ``identical`` and ``differences`` say how the upload compares.
+    """
+
+    issued: bool | None = None
+    identical: bool = False
+    differences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One headline of three outcomes, and the reasons behind it (plain words, stable codes)."""
+
+    outcome: str  # valid | unconfirmed | invalid
+    headline_en: str
+    headline_vi: str
+    reasons: tuple[Problem, ...] = ()
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def matches_issued(self) -> bool:
+        """Tell whether the upload is the very document this service issued."""
+        return self.provenance.issued is True and self.provenance.identical
+
+
+def verdict_of(
+    report: VerificationReport,
+    content: tuple[Problem, ...] | list[Problem],
+    provenance: Provenance | None = None,
+    *,
+    production: bool,
+) -> Verdict:
+    """Return the verdict people read: valid only when intact, conforming, and signed by a confirmed signer.
+
+    Red (invalid) when anything is wrong: unreadable, unsigned, changed after signing, a certificate not valid when
+    it signed, content against the rules, or a difference from the document we issued under the same identity
+    (whatever its signature says). Amber (unconfirmed) when all that is fine but a signer cannot be confirmed: its
+    certificate does not chain to the trust store at the signing time, is a test certificate, or does not carry the
+    issuer's tax code. Identical to what we issued confirms the issuer's signature (a test one only in development).
+    """
+    known = provenance or Provenance()
+    failures = _failures(report, content, known)
+    if failures:
+        mismatch = known.issued is False or (known.issued is True and not known.identical)
+        english, vietnamese = MISMATCH_HEADLINE if mismatch else HEADLINES[INVALID]
+        return Verdict(INVALID, english, vietnamese, failures, known)
+    doubts: dict[str, Problem] = {}
+    for signature in report.signatures:
+        for doubt in _signer_doubts(signature, report, known, production=production):
+            doubts.setdefault(doubt.code, doubt)
+    outcome = UNCONFIRMED if doubts else VALID
+    return Verdict(outcome, *HEADLINES[outcome], tuple(doubts.values()), known)
+
+
+def _failures(
+    report: VerificationReport, content: tuple[Problem, ...] | list[Problem], known: Provenance
+) -> tuple[Problem, ...]:
+    found: dict[str, Problem] = {}
+    if known.issued is True and not known.identical:
+        found["DIFFERS_FROM_ISSUED"] = problem("DIFFERS_FROM_ISSUED", ", ".join(known.differences))
+    elif known.issued is False:
+        found["NEVER_ISSUED"] = problem("NEVER_ISSUED")
+    for code in (p.code for p in report.problems):
+        reason = (
+            "NOT_READABLE" if code in _UNREADABLE else "NOT_SIGNED" if code in _UNSIGNED else "SIGNATURE_NONCONFORMING"
+        )
+        found.setdefault(reason, problem(reason))
+    for signature in report.signatures:
+        for code in (p.code for p in signature.problems):
+            reason = _BROKEN.get(code, "SIGNATURE_NONCONFORMING")
+            found.setdefault(reason, problem(reason))
+        if signature.valid and signature.certificate_valid_at_signing_time is False:
+            found.setdefault("CERTIFICATE_EXPIRED_AT_SIGNING", problem("CERTIFICATE_EXPIRED_AT_SIGNING"))
+    if content and "NOT_READABLE" not in found:
+        found["CONTENT_NOT_CONFORMING"] = problem("CONTENT_NOT_CONFORMING")
+    return tuple(found.values())
+
+
+def _signer_doubts(
+    signature: SignatureReport, report: VerificationReport, known: Provenance, *, production: bool
+) -> list[Problem]:
+    """Return why the signer of a valid ``signature`` cannot be confirmed (empty when it is confirmed)."""
+    test_certificate = signature.certificate is not None and is_development_certificate(signature.certificate)
+    if production and test_certificate:
+        return [problem("SIGNER_TEST_CERTIFICATE")]
+    issuer = report.signatures[0].role == signature.role and signature.role in _ISSUER_ROLES
+    if issuer and known.issued is True and known.identical:
+        return []  # the very bytes we issued and signed: our own signature, whatever the trust store says
+    doubts = []
+    if test_certificate:
+        doubts.append(problem("SIGNER_TEST_CERTIFICATE"))  # trusted only on documents that match what we issued
+    elif signature.trusted is not True:
+        doubts.append(problem("SIGNER_NOT_TRUSTED"))
+    if issuer and any(w.code in _NOT_THE_ISSUER for w in signature.warnings):
+        doubts.append(problem("SIGNER_NOT_ISSUER"))
+    return doubts
+
+
+_ISSUER_ROLES = frozenset({"NBan", "DVThu"})

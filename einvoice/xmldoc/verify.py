@@ -170,7 +170,8 @@ class _Context:
             references = self._check_structure(role, signature, certificates)
             results = run_signxml(self.top, slots[0], certificates, len(references))
         except Refusal as refusal:
-            return SignatureReport(role, problems=(refusal.problem,), warnings=_warnings(facts, certificates), **facts)
+            warnings_ = _warnings(facts, certificates, role)
+            return SignatureReport(role, problems=(refusal.problem,), warnings=warnings_, **facts)
         return self._report(role, references, results, certificates, facts)
 
     def _check_structure(
@@ -264,7 +265,7 @@ class _Context:
             trusted = refusal is None
             if refusal is not None:
                 certificate_problems.append(problem(*refusal))
-        notes = list(_warnings(facts, certificates))
+        notes = list(_warnings(facts, certificates, role))
         if role == self.layout.issuer:
             signed_tax_code = data.findtext(f"*/{self.layout.issuer}/MST")
             if facts["tax_code"] and signed_tax_code and signed_tax_code.strip() != facts["tax_code"]:
@@ -301,7 +302,7 @@ def _certificate_facts(certificates: KeyInfoCertificates) -> dict[str, Any]:
     return {"certificate": certificate, "subject": subject_text(certificate), "tax_code": tax_code_of(certificate)}
 
 
-def _warnings(facts: dict[str, Any], certificates: KeyInfoCertificates) -> tuple[Problem, ...]:
+def _warnings(facts: dict[str, Any], certificates: KeyInfoCertificates, role: str) -> tuple[Problem, ...]:
     notes = []
     algorithms = [facts.get("signature_algorithm") or "", *facts.get("digest_algorithms", ())]
     if any(algorithm.endswith(("#sha1", "#rsa-sha1")) for algorithm in algorithms):
@@ -309,7 +310,8 @@ def _warnings(facts: dict[str, Any], certificates: KeyInfoCertificates) -> tuple
     key = certificates.signing.public_key()
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < _MIN_RSA_BITS:
         notes.append(problem("WEAK_KEY", f"{key.key_size} bits"))
-    if facts.get("tax_code") is None:
+    if facts.get("tax_code") is None and role != dsig.AUTHORITY_ROLE:
+        # The authority's certificates carry no tax code by design: its signature is not for a taxpayer.
         notes.append(problem("TAX_CODE_MISSING"))
     return tuple(notes)
 

@@ -25,6 +25,7 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/tra-cuu/<code>/xml", "GET"): PUBLIC,
     ("/tra-cuu/kiem-tra", "GET"): PUBLIC,
     ("/tra-cuu/kiem-tra", "POST"): PUBLIC,
+    ("/tra-cuu/logo", "GET"): PUBLIC,
     ("/static/tra-cuu/<path:filename>", "GET"): PUBLIC,
     ("/api/v1/session", "POST"): PUBLIC,  # the login itself
     ("/api/v1/session", "GET"): SIGNED_IN,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -16,7 +17,8 @@ from sqlalchemy import Engine
 
 from einvoice.domain.lookup import format_lookup_code, new_lookup_code
 from einvoice.services.queries import find_by_lookup_code
-from einvoice.web.public import PageCache, RateLimiter
+from einvoice.web.public import PageCache
+from einvoice.web.ratelimit import RateLimiter
 from einvoice.web.runtime import runtime
 
 Issue = Callable[..., dict[str, Any]]
@@ -44,26 +46,48 @@ def test_ten_thousand_random_codes_find_nothing(public_app: Flask, issue: Issue)
 
 
 def test_random_codes_over_http_all_get_the_same_404(public: FlaskClient, issue: Issue) -> None:
-    """A sample of random codes over HTTP: every one is 404 with one identical body."""
+    """A sample of random codes over HTTP: every one is 404 with one body but for the code it echoes."""
     issue()
     bodies = set()
     for _ in range(200):
-        answer = public.get(f"/tra-cuu/{format_lookup_code(new_lookup_code())}")
+        code = format_lookup_code(new_lookup_code())
+        answer = public.get(f"/tra-cuu/{code}")
         assert answer.status_code == 404
-        bodies.add(answer.data)
+        bodies.add(answer.data.replace(code.encode(), b"CODE"))
     assert len(bodies) == 1
 
 
-@pytest.mark.parametrize("path", ["/tra-cuu/{}", "/tra-cuu/{}/pdf", "/tra-cuu/{}/xml", "/tra-cuu?ma={}"])
-def test_malformed_and_unknown_codes_get_the_same_answer(public: FlaskClient, path: str) -> None:
-    """A malformed code and a well-formed unknown code get the same status and the very same body."""
-    unknown = public.get(path.format(format_lookup_code(new_lookup_code())))
-    assert unknown.status_code == 404
+def _without(answer_data: bytes, typed: str) -> str:
+    """Return the page with the echoed input removed (it is HTML-escaped in the form)."""
+    import html
+
+    return answer_data.decode().replace(f'value="{html.escape(typed[:40])}"', 'value="TYPED"')
+
+
+@pytest.mark.parametrize("path", ["/tra-cuu/{}", "/tra-cuu?ma={}"])
+def test_malformed_and_unknown_codes_are_told_apart_and_typed_input_kept(public: FlaskClient, path: str) -> None:
+    """A malformed code is 400 "not the format", an unknown one 404 "not found"; each keeps what was typed."""
+    unknown = format_lookup_code(new_lookup_code())
+    miss = public.get(path.format(unknown))
+    assert miss.status_code == 404
+    assert "Không tìm thấy chứng từ" in miss.data.decode()
+    assert f'value="{unknown}"' in miss.data.decode()
+    bodies = set()
     for typed in MALFORMED:
         if "?" not in path and (not typed or "/" in typed):
             continue  # in a path, an empty code or one with a slash is another route (the app's 404)
         answer = public.get(path.format(typed))
-        assert (answer.status_code, answer.data) == (unknown.status_code, unknown.data), typed
+        assert answer.status_code == 400, typed
+        assert "Mã tra cứu không đúng định dạng" in answer.data.decode()
+        bodies.add(_without(answer.data, typed))
+    assert len(bodies) == 1  # nothing but the echo depends on what was typed
+
+
+@pytest.mark.parametrize("path", ["/tra-cuu/{}/pdf", "/tra-cuu/{}/xml"])
+def test_downloads_of_a_missing_code_answer_4xx(public: FlaskClient, path: str) -> None:
+    """A download of an unknown code is 404, of a malformed one 400, never a file."""
+    assert public.get(path.format(format_lookup_code(new_lookup_code()))).status_code == 404
+    assert public.get(path.format("abc")).status_code == 400
 
 
 @pytest.fixture
@@ -87,6 +111,27 @@ def test_first_request_over_the_limit_is_429(strict_app: Flask) -> None:
     assert client.post("/tra-cuu/kiem-tra").status_code == 429
 
 
+def test_limit_is_shared_by_the_workers_of_one_service(
+    engine: Engine, world: dict[str, Any], clock: Callable[[], datetime], tmp_path: Path
+) -> None:
+    """Two apps on one data folder (two gunicorn workers) share each client's bucket: the burst is not doubled."""
+    from einvoice.web.runtime import dispose
+
+    workers = [
+        make_public_app(engine, clock, tmp_path / "data", PUBLIC_RATE_PER_MINUTE=1, PUBLIC_RATE_BURST=3)
+        for _ in range(2)
+    ]
+    try:
+        first, second = (worker.test_client() for worker in workers)
+        assert [first.get("/tra-cuu").status_code, second.get("/tra-cuu").status_code] == [200, 200]
+        assert first.get("/tra-cuu").status_code == 200
+        assert second.get("/tra-cuu").status_code == 429
+        assert first.get("/tra-cuu").status_code == 429
+    finally:
+        for worker in workers:
+            dispose(worker)
+
+
 def test_limit_is_per_client_address(strict_app: Flask) -> None:
     """Another address keeps its own bucket while the first is refused."""
     client = strict_app.test_client()
@@ -99,7 +144,7 @@ def test_limit_is_per_client_address(strict_app: Flask) -> None:
 def test_bucket_refills_with_time() -> None:
     """An empty bucket gives a token back after 60/rate seconds, and says how long to wait until then."""
     now = [0.0]
-    limiter = RateLimiter(per_minute=6, burst=2, clock=lambda: now[0])
+    limiter = RateLimiter(None, per_minute=6, burst=2, clock=lambda: now[0])
     assert [limiter.wait("a"), limiter.wait("a")] == [0.0, 0.0]
     assert limiter.wait("a") == pytest.approx(10.0)
     now[0] = 10.0
@@ -107,14 +152,15 @@ def test_bucket_refills_with_time() -> None:
 
 
 def test_limiter_forgets_idle_clients_when_full() -> None:
-    """Past its size cap the limiter drops clients whose bucket has refilled, so memory stays bounded."""
+    """Now and then the limiter drops clients whose bucket has refilled, so its store stays bounded."""
     now = [0.0]
-    limiter = RateLimiter(per_minute=60, burst=1, clock=lambda: now[0], max_clients=100)
+    limiter = RateLimiter(None, per_minute=60, burst=1, clock=lambda: now[0], prune_every=101)
     for n in range(100):
         limiter.wait(f"10.0.0.{n}")
+    assert limiter.clients() == 100
     now[0] = 5.0
     limiter.wait("10.0.1.1")
-    assert len(limiter._buckets) == 1
+    assert limiter.clients() == 1
 
 
 @pytest.mark.parametrize(
@@ -158,3 +204,35 @@ def test_page_cache_reuses_then_expires() -> None:
     now[0] = 11.0
     assert cache.get_or_make("c", lambda: make("c2")) == "c2"
     assert made == ["a", "b", "c", "a3", "c2"]
+
+
+def test_checks_take_a_slot_per_service_and_per_address(public_app: Flask) -> None:
+    """While the service's one check slot is held, an upload gets 503; while its address's is held, 429."""
+    from einvoice.web.checkslots import FOLDER, CheckSlots
+
+    client = public_app.test_client()
+    slots = CheckSlots(Path(public_app.config["DATA_DIR"]) / FOLDER, 1)
+    upload = {"tep": (io.BytesIO(b"<a/>"), "x.xml")}
+    with slots.taken("198.51.100.1"):  # another client's check is running
+        busy = client.post("/tra-cuu/kiem-tra", data=upload)
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"] == "5"
+        assert "Hệ thống đang kiểm tra các tệp khác" in busy.data.decode()
+    with slots.taken("127.0.0.1"):  # this very client's check is running
+        mine = client.post("/tra-cuu/kiem-tra", data={"tep": (io.BytesIO(b"<a/>"), "x.xml")})
+        assert mine.status_code == 429
+    assert client.post("/tra-cuu/kiem-tra", data={"tep": (io.BytesIO(b"<a/>"), "x.xml")}).status_code == 200
+
+
+def test_two_slots_let_two_addresses_check_at_once(tmp_path: Path) -> None:
+    """With two slots, two addresses hold one each; a third is refused as busy, the same address as a repeat."""
+    from einvoice.web.checkslots import CheckSlots, NoSlot
+
+    slots = CheckSlots(tmp_path, 2)
+    with slots.taken("a"), slots.taken("b"):
+        with pytest.raises(NoSlot) as third:
+            slots.__class__(tmp_path, 2).taken("c").__enter__()
+        assert third.value.why == "busy"
+    with slots.taken("a"), pytest.raises(NoSlot) as again:
+        slots.taken("a").__enter__()
+    assert again.value.why == "address"

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
+from einvoice.signing.base import Signer
 from einvoice.signing.certificates import subject_text
 from einvoice.signing.devca import create_root_ca, issue_certificate, write_pkcs12
 from einvoice.signing.pkcs12 import Pkcs12Signer
@@ -73,8 +74,18 @@ def signer(stem: str) -> Pkcs12Signer:
     return Pkcs12Signer.from_password_file(CERTS / f"{stem}.p12", CERTS / f"{stem}.password")
 
 
-def crafted(unsigned: bytes, key_holder: Pkcs12Signer, uris: list[str], *, role: str = "NBan") -> bytes:
-    """Return ``unsigned`` signed in ``DSCKS/<role>`` by a real key over the references ``uris`` (any shape)."""
+def crafted(
+    unsigned: bytes,
+    key_holder: Signer,
+    uris: list[str],
+    *,
+    role: str = "NBan",
+    signing_time: str | None = dsig.format_signing_time(SIGNING_TIME),
+) -> bytes:
+    """Return ``unsigned`` signed in ``DSCKS/<role>`` by a real key over the references ``uris`` (any shape).
+
+    ``signing_time`` is the text of the signed ``SigningTime``; None signs properties that hold none.
+    """
     root = parse_untrusted(unsigned)
     signing_object = sign._standalone("Object", Id=f"SigningTime-{role}")
     properties = etree.SubElement(
@@ -82,7 +93,10 @@ def crafted(unsigned: bytes, key_holder: Pkcs12Signer, uris: list[str], *, role:
         dsig.ds("SignatureProperty"),
         Target=f"#{role}",
     )
-    etree.SubElement(properties, dsig.ds("SigningTime")).text = dsig.format_signing_time(SIGNING_TIME)
+    if signing_time is not None:
+        etree.SubElement(properties, dsig.ds("SigningTime")).text = signing_time
+    else:
+        etree.SubElement(properties, dsig.ds("SigningPlace")).text = "Hà Nội"
     object_c14n = sign._c14n(signing_object)
     signed_info = sign._standalone("SignedInfo")
     etree.SubElement(signed_info, dsig.ds("CanonicalizationMethod"), Algorithm=dsig.C14N)

@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from einvoice.signing.pkcs12 import Pkcs12Signer
 
@@ -27,6 +29,19 @@ SELLER_TAX_CODE, COLLECTOR_TAX_CODE, OTHER_TAX_CODE = "0101234567", "0109999999"
 def load_signer(stem: str) -> Pkcs12Signer:
     """Return the TEST-ONLY signer ``stem`` (e.g. ``TEST-ONLY-seller``)."""
     return Pkcs12Signer.from_password_file(CERTS / f"{stem}.p12", CERTS / f"{stem}.password")
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    """A signer made in a test from a key and a certificate, whatever the certificate says (expired, no tax code)."""
+
+    key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...] = ()
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        """Return the RSASSA-PKCS1-v1_5 signature of a SHA-256 ``digest``."""
+        return self.key.sign(digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
 
 
 @dataclass(frozen=True)

@@ -77,8 +77,10 @@ def test_new_root_reissues_the_issuer_certificate(tmp_path: Path) -> None:
     ensure_dev_credentials(tmp_path, SELLER_TAX_CODE, NAME)
     second = Pkcs12Signer.from_password_file(paths.p12, paths.password_file).certificate
     root = x509.load_pem_x509_certificate(paths.root_certificate.read_bytes())
+    intermediate = x509.load_pem_x509_certificate(paths.intermediate_certificate.read_bytes())
     assert second != first
-    second.verify_directly_issued_by(root)
+    second.verify_directly_issued_by(intermediate)
+    intermediate.verify_directly_issued_by(root)
 
 
 def test_bad_tax_code_is_refused(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import hashlib
 import pytest
 from lxml import etree
 from signing.support import REAL_XML, SAMPLES
+from tests_support import needs
 
 from einvoice.xmldoc import dsig
 from einvoice.xmldoc.certinfo import TrustStore
@@ -102,7 +103,7 @@ def test_what_is_not_a_signed_document(data: bytes, code: str) -> None:
     assert code in {p.code for p in report.problems}
 
 
-@pytest.mark.skipif(not REAL_XML.is_dir(), reason="../shared/fixtures/real-xml is not present")
+@needs(REAL_XML)
 def test_authority_signature_alone_is_not_enough() -> None:
     """A coded invoice whose seller slot was emptied still has a valid CQT signature but no issuer signature."""
     data = (REAL_XML / "07-datkep-eni-c25tac-00001144-coded.xml").read_bytes()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from signing.support import REAL_XML as REAL
+from tests_support import needs
 
 from einvoice.xmldoc.verify import verify_document
 
-pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/fixtures/real-xml is not present")
+pytestmark = needs(REAL)
 
 #: file -> {role: verdict} as xmlsec1 gave it in SOURCES.md ("ok"), or "digest" (reformatted), or "unsigned".
 VERDICTS: dict[str, dict[str, str] | str] = {

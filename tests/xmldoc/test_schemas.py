@@ -15,6 +15,7 @@ from typing import NamedTuple
 import pytest
 import xmlschema
 from lxml import etree
+from tests_support import needs
 
 from einvoice.resources import schemas_dir
 from einvoice.xmldoc import formats
@@ -476,7 +477,7 @@ REAL_CASES = (
     ),
 )
 
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="the shared fixtures folder is absent")
+needs_shared = needs(SHARED)
 
 
 def _real_invoice(file: str) -> etree._Element:

@@ -7,8 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import builders
-import pytest
-from tests_support import SHARED
+from tests_support import SHARED, needs
 
 from einvoice.domain.qrdata import parse_tlv
 from einvoice.domain.rates import VatRate
@@ -69,7 +68,7 @@ def test_sample_validates() -> None:
     assert validate_document(_sample_invoice()) == []
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="../shared is not beside this clone")
+@needs(SPEC)
 def test_sample_data_part_equals_the_spec() -> None:
     """Our DLHDon is the spec's DLHDon byte for byte, once the spec's reading whitespace is removed."""
     ours = _sample_invoice().decode()
@@ -78,7 +77,7 @@ def test_sample_data_part_equals_the_spec() -> None:
     assert data.search(ours).group(0) == data.search(spec).group(0)  # type: ignore[union-attr]
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="../shared is not beside this clone")
+@needs(SPEC)
 def test_sample_qr_identity_equals_the_spec() -> None:
     """Our DLQRCode carries the spec's document identity (template 99, without the spec's payment GUID)."""
     ours = parse_tlv(re.search(r"<DLQRCode>(.*)</DLQRCode>", _sample_invoice().decode()).group(1))  # type: ignore[union-attr]

@@ -1,12 +1,16 @@
 # mypy: disable-error-code="untyped-decorator"
 # flask-smorest ships no type information, so each of its decorators would count as untyped.
-"""Verify an uploaded XML document: its signatures (``verify_document``) and its content (``validate_document``)."""
+"""Verify an uploaded XML document: its signatures, its content, how it compares with what we issued, one verdict.
+
+``verdict.outcome`` is what to act on: ``valid`` (intact, conforming, signed by a confirmed signer), ``unconfirmed``
+(intact, but a signer cannot be confirmed) or ``invalid``; ``verdict.reasons`` say why, in both languages.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from marshmallow import Schema, fields
 
 from einvoice.domain.errors import Problem
@@ -14,9 +18,10 @@ from einvoice.domain.roles import STAFF
 from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.api.schemas import ProblemOut
 from einvoice.web.auth import roles
-from einvoice.web.trust import verify_as_configured
+from einvoice.web.checkslots import NoSlot, configured_slots
+from einvoice.web.errors import error_response
+from einvoice.web.trust import check_as_configured
 from einvoice.xmldoc.safe import MAX_XML_BYTES
-from einvoice.xmldoc.validate import validate_document
 from einvoice.xmldoc.verdicts import SignatureReport
 
 blp = Blueprint("verify", __name__, url_prefix=PREFIX, description="Verify a document someone sent you")
@@ -38,9 +43,28 @@ class SignatureOut(Schema):
     warnings = fields.List(fields.Nested(ProblemOut))
 
 
-class VerificationOut(Schema):
-    """Signatures and content problems of an uploaded document."""
+class ProvenanceOut(Schema):
+    """Whether this service issued the document the upload names, and how the upload compares with it."""
 
+    issued = fields.Boolean(allow_none=True)
+    identical = fields.Boolean()
+    differences = fields.List(fields.String())
+
+
+class VerdictOut(Schema):
+    """One headline of three outcomes, and why."""
+
+    outcome = fields.String()
+    headline_vi = fields.String()
+    headline_en = fields.String()
+    reasons = fields.List(fields.Nested(ProblemOut))
+    provenance = fields.Nested(ProvenanceOut)
+
+
+class VerificationOut(Schema):
+    """Verdict, signatures and content problems of an uploaded document."""
+
+    verdict = fields.Nested(VerdictOut)
     kind = fields.String(allow_none=True)
     valid = fields.Boolean()
     accepted = fields.Boolean()
@@ -76,16 +100,37 @@ def _signature(report: SignatureReport) -> dict[str, Any]:
 )
 @blp.response(200, VerificationOut)
 @roles(*STAFF)
-def verify_upload() -> dict[str, Any]:
-    """Check an uploaded XML invoice or receipt: every signature, and every content problem."""
-    xml = request.get_data(cache=False)[: MAX_XML_BYTES + 1]
-    report = verify_as_configured(xml)
+def verify_upload() -> dict[str, Any] | Response:
+    """Check an uploaded XML invoice or receipt: the verdict, every signature, and every content problem.
+
+    Checks share the service's check slots with the public page (:mod:`einvoice.web.checkslots`): when all are
+    taken the answer is 503 with ``Retry-After`` at once, so that checking never holds the workers that issue.
+    """
+    try:
+        with configured_slots().taken(None):
+            check = check_as_configured(request.get_data(cache=False)[: MAX_XML_BYTES + 1])
+    except NoSlot:
+        english = "other documents are being checked; retry in a few seconds"
+        reason = Problem(
+            "CHECKS_BUSY", "", "Hệ thống đang kiểm tra các tệp khác; vui lòng thử lại sau vài giây.", english
+        )
+        busy = error_response(503, "checks_busy", english, (reason,))
+        busy.headers["Retry-After"] = "5"
+        return busy
+    report, verdict = check.report, check.verdict
     return {
+        "verdict": {
+            "outcome": verdict.outcome,
+            "headline_vi": verdict.headline_vi,
+            "headline_en": verdict.headline_en,
+            "reasons": _problems(verdict.reasons),
+            "provenance": verdict.provenance,
+        },
         "kind": report.kind,
         "valid": report.valid,
         "accepted": report.accepted,
         "signatures": [_signature(s) for s in report.signatures],
         "signature_problems": _problems(report.problems),
         "warnings": _problems(report.warnings),
-        "problems": _problems(validate_document(xml)),
+        "problems": _problems(check.content),
     }

@@ -1,0 +1,136 @@
+"""What the public pages show of a document, a signature and a verdict: plain Vietnamese, amounts as 12.000 ₫.
+
+Everything here turns values into the mappings the ``templates/public`` pages read; nothing reads a request. The
+payer's name is partly masked (the lookup code is the secret that opens a page, and a page should not serve as a
+directory of who paid what); an organisation identified by its tax code keeps its name, as on the printout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from einvoice.domain.documents import Document, Invoice, LineNature, Receipt
+from einvoice.domain.kinds import DocumentKind
+from einvoice.domain.lifecycle import STANDING_WORDS
+from einvoice.domain.money import VND
+from einvoice.domain.parties import Buyer
+from einvoice.render.context import format_date, format_datetime, format_number
+from einvoice.signing.certificates import common_name
+from einvoice.xmldoc.dsig import VIETNAM_TIME
+from einvoice.xmldoc.verdicts import SignatureReport, Verdict
+
+STATES: dict[str, str] = {str(standing): words for standing, words in STANDING_WORDS.items()}
+ROLES = {"NBan": "người bán", "DVThu": "đơn vị thu", "NMua": "người mua", "CQT": "cơ quan thuế"}
+#: What each outcome tells the reader to do, besides the reasons.
+ADVICE = {
+    "valid": "Chữ ký số đúng, người ký đã được xác thực và nội dung đúng quy định.",
+    "unconfirmed": (
+        "Nội dung không bị sửa sau khi ký, nhưng chưa xác nhận được người ký là đơn vị phát hành ghi trên chứng từ. "
+        "Đừng coi chứng từ là hợp lệ chỉ vì điều này: hãy hỏi lại đơn vị phát hành, hoặc tra cứu hóa đơn trên cổng "
+        "hóa đơn điện tử của cơ quan thuế."
+    ),
+    "invalid": "Không nên dùng chứng từ này. Hãy liên hệ đơn vị phát hành để được cấp lại bản đúng.",
+}
+
+
+def money(value: Decimal | None, currency: str = VND) -> str:
+    """Write an amount as on paper: ``12.000 ₫``, or ``1.234,5 USD`` in another currency."""
+    if value is None:
+        return ""
+    return f"{format_number(value)} {'₫' if currency == VND else currency}"
+
+
+def mask_name(name: str | None) -> str:
+    """Keep a person's first word and the initials of the others: ``Trần Thị Bích`` → ``Trần T*** B***``."""
+    words = (name or "").split()
+    if not words:
+        return ""
+    return " ".join([words[0], *(f"{word[0]}***" for word in words[1:])])
+
+
+def _party(buyer: Buyer) -> str:
+    if buyer.tax_code:  # an organisation, named in full as on the printout
+        return buyer.name or ""
+    return mask_name(buyer.name)
+
+
+def _invoice_rows(document: Invoice) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
+    lines = [
+        {"name": line.name, "quantity": format_number(line.quantity), "amount": money(line.amount, document.currency)}
+        for line in document.lines
+        if line.nature is not LineNature.NOTE
+    ]
+    totals = document.totals
+    subtotals = [("Cộng tiền hàng, dịch vụ", money(totals.total_before_tax, document.currency))]
+    if totals.trade_discount_total:
+        subtotals.append(("Chiết khấu thương mại", money(totals.trade_discount_total, document.currency)))
+    if totals.total_tax is not None:
+        subtotals.append(("Tiền thuế GTGT", money(totals.total_tax, document.currency)))
+    return lines, subtotals
+
+
+def _receipt_rows(document: Receipt) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
+    lines = [
+        {"name": fee.name, "quantity": format_number(fee.quantity), "amount": money(fee.amount, document.currency)}
+        for fee in document.fees
+    ]
+    return lines, []
+
+
+#: What the public page lists of each kind (the lookup-page column of the table of kinds): its rows, the party's label.
+_VIEWS: dict[DocumentKind, tuple[Callable[[Any], tuple[list[dict[str, str]], list[tuple[str, str]]]], str]] = {
+    DocumentKind.INVOICE: (_invoice_rows, "Người mua"),
+    DocumentKind.RECEIPT: (_receipt_rows, "Người nộp tiền"),
+}
+
+
+def summary(document: Document, state: str | None = None) -> dict[str, Any]:
+    """Return the document as the pages show it: title, issuer, identity, date, payer, lines and total, state."""
+    rows, party_label = _VIEWS[document.kind]
+    lines, subtotals = rows(document)
+    issuer, party, total = document.issuer, document.party, document.total_payable
+    return {
+        "title": document.title,
+        "issuer": issuer.name,
+        "tax_code": issuer.tax_code,
+        "template": document.template,
+        "series": document.series,
+        "number": "" if document.number is None else str(document.number),
+        "date": format_date(document.issue_date),
+        "party_label": party_label,
+        "party": _party(party),
+        "lines": lines,
+        "subtotals": subtotals,
+        "total": money(total, document.currency),
+        "state": STATES.get(state, state) if state else "",
+    }
+
+
+def signature_view(report: SignatureReport) -> dict[str, Any]:
+    """Return what the pages say about one signature: who signed, when, and the technical detail folded away."""
+    return {
+        "role": ROLES.get(report.role, report.role),
+        "valid": report.valid,
+        "signer": common_name(report.certificate) if report.certificate is not None else None,
+        "tax_code": report.tax_code,
+        "signing_time": format_datetime(report.signing_time.astimezone(VIETNAM_TIME) if report.signing_time else None),
+        "authority_code": report.signed_code,
+        "details": [p.message_vi for p in (*report.problems, *report.certificate_problems, *report.warnings)],
+    }
+
+
+def verdict_view(verdict: Verdict) -> dict[str, Any]:
+    """Return the headline, its colour, the reasons in plain words, and what to do."""
+    return {
+        "outcome": verdict.outcome,
+        "headline": verdict.headline_vi,
+        "reasons": [_sentence(p.message_vi) for p in verdict.reasons],
+        "advice": ADVICE[verdict.outcome],
+        "matches_issued": verdict.matches_issued,
+    }
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
