@@ -155,6 +155,17 @@ class Settings:
         "folder holding `schemas/` and `templates/`",
         shown="the repository's top level; `einvoice/_data` in a wheel",
     )
+    vietqr_bank_bin: str | None = setting(
+        None, "the agency's bank (6-digit NAPAS BIN) the counter's VietQR pays into", shown="none: no QR for transfers"
+    )
+    vietqr_account: str | None = setting(None, "the agency's account number the counter's VietQR pays into")
+    vietqr_reference_prefix: str = setting(
+        "LP", "first word of a transfer's reference (`LP 26T 57`: prefix, series, number; at most 25 ASCII in all)"
+    )
+    counter_print_layout: Literal["a5", "roll80"] = setting("a5", "the paper counters print receipts on")
+    roll80_counters: str | None = setting(
+        None, "ids of the counters that print on an 80 mm roll instead, comma-separated (`2,5`)"
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.max_upload_bytes <= MAX_XML_BYTES:

@@ -54,6 +54,7 @@ class ReceiptDocument(_DocumentSchema):
     payer = fields.Nested(PayerSchema, required=True)
     fees = fields.List(fields.Nested(FeeLineSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES))
     cashier_name = Text(max_length=100)
+    dossier_code = Text(max_length=50)  # MHSo of one-stop systems (our receipt XSD: 50)
 
 
 def load_document(data: Mapping[str, Any]) -> Invoice | Receipt:

@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from einvoice.domain import payments
 from einvoice.domain.money import VND
 from einvoice.jsondoc.fields import MAX_LINES, Currency, ExchangeRate, Id, Text
 from einvoice.jsondoc.lines import CatalogueFeeSchema, FeeLineSchema, LineSchema
@@ -18,7 +19,12 @@ from einvoice.jsondoc.problems import Message
 
 
 def _payment(default: str) -> Any:
-    return Text(max_length=50, load_default=default, validators=(validate.Length(min=1),))
+    """A payment method from the fixed list (choice 18): free text is refused."""
+    return fields.String(
+        load_default=default,
+        validate=validate.OneOf(payments.CODES),
+        metadata={"description": "; ".join(f"{code}: {words}" for code, words in payments.METHODS.items())},
+    )
 
 
 class ReceiptIn(Schema):
@@ -29,7 +35,7 @@ class ReceiptIn(Schema):
     fees = fields.List(fields.Nested(CatalogueFeeSchema), load_default=list, validate=validate.Length(max=MAX_LINES))
     lines = fields.List(fields.Nested(FeeLineSchema), load_default=list, validate=validate.Length(max=MAX_LINES))
     payment_method = _payment("TM")
-    dossier_code = Text(max_length=20)
+    dossier_code = Text(max_length=50)  # MHSo of one-stop systems: e.g. 000.00.21.H26-261202-0001 (25)
 
     @validates_schema
     def _something_to_pay(self, data: dict[str, Any], **_: Any) -> None:

@@ -7,11 +7,13 @@ Numbers are written the Vietnamese way: ``.`` groups thousands, ``,`` marks deci
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from einvoice.domain import payments
 from einvoice.domain.documents import CorrectionKind, Document, RelatedDocument
 from einvoice.domain.kinds import NAMES
 from einvoice.domain.lookup import format_lookup_code
@@ -23,15 +25,6 @@ from einvoice.render.signature import SignatureFacts, issuer_signature
 
 #: The stylesheet every layout's own stylesheet builds on.
 BASE_STYLESHEET = "print/_base.css"
-
-PAYMENT_METHODS = {
-    "TM": "Tiền mặt",
-    "CK": "Chuyển khoản",
-    "TM/CK": "Tiền mặt/Chuyển khoản",
-    "TTD": "Thẻ tín dụng",
-    "DCCN": "Đối trừ công nợ",
-    "KHAC": "Khác",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +123,7 @@ def print_context(
         "kind": document.kind.value,
         "issuer": document.issuer,
         "party": document.party,
-        "payment_method": PAYMENT_METHODS.get(document.payment_method, document.payment_method),
+        "payment_method": payments.words(document.payment_method),
         "signature": issuer_signature(signatures),
         "signatures": signatures,
         "authority_code": authority_code,
@@ -143,7 +136,16 @@ def print_context(
     }
 
 
+_PLACE = re.compile(r"\b((?:XÃ|PHƯỜNG|THỊ TRẤN|ĐẶC KHU|Xã|Phường|Thị trấn|Đặc khu) \S+(?: \S+){0,2})$")
+
+
+def keep_place(name: str) -> str:
+    """Return ``name`` with its trailing place name unbreakable ("… XÃ AN KHÁNH" never wraps as "XÃ AN / KHÁNH")."""
+    return _PLACE.sub(lambda found: found.group(1).replace(" ", "\u00a0"), name)
+
+
 FILTERS = {
+    "keep_place": keep_place,
     "number": format_number,
     "date": format_date,
     "datetime": format_datetime,

@@ -292,6 +292,61 @@ drafts = Table(
     Column("document_id", ForeignKey("documents.id")),
 )
 
+# --- The counter (issue 11): shifts, how each receipt was paid, and the one-stop queue of fee requests -------------
+
+shifts = Table(
+    "shifts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("counter_id", ForeignKey("counters.id"), nullable=False),
+    Column("opened_by", ForeignKey("users.id"), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("closed_by", ForeignKey("users.id")),
+    Column("closed_at", UTCDateTime),
+    Column("cash_expected", DecimalText),
+    Column("cash_counted", DecimalText),
+    Column("note", String(400)),
+    Index("ix_shifts_counter_id", "counter_id"),
+)
+
+counter_payments = Table(
+    "counter_payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False, unique=True),
+    Column("shift_id", ForeignKey("shifts.id"), nullable=False),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("form_key", String(64), nullable=False),  # the idempotency key the issuing form carried
+    Column("method", String(10), nullable=False),  # TM | CK | TM/CK
+    Column("cash", DecimalText, nullable=False),
+    Column("transfer", DecimalText, nullable=False),
+    Column("reference", String(25)),  # VietQR 62.08, for matching a bank statement line
+    Column("transfer_received_at", UTCDateTime),
+    UniqueConstraint("user_id", "form_key", name="uq_counter_payments_user_form_key"),
+    Index("ix_counter_payments_shift_id", "shift_id"),
+)
+
+fee_requests = Table(
+    "fee_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuer_id", ForeignKey("issuers.id"), nullable=False),
+    Column("counter_id", ForeignKey("counters.id")),
+    Column("dossier_code", String(50), nullable=False),
+    Column("payer_name", String(400), nullable=False),
+    Column("payer_search", String(400), nullable=False),
+    Column("payer_id_number", String(14)),
+    Column("payer_address", String(400)),
+    Column("fees", Text, nullable=False),  # JSON: [{"code": …, "quantity": "…"}]
+    Column("state", String(10), nullable=False),  # waiting | paid | cancelled
+    Column("document_id", ForeignKey("documents.id")),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("issuer_id", "dossier_code", name="uq_fee_requests_issuer_dossier_code"),
+    Index("ix_fee_requests_state", "state"),
+)
+
 # --- Finance (issue 12, migration 0007): what reconciliation reads of each document's XML, extracted once ---------
 # An issued document never changes, so its payment method and fee lines, read once from the signed XML, stay true;
 # ``einvoice.services.ledger.catch_up`` fills these rows for documents that have none yet.

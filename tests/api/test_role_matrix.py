@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from counter.page_roles import PAGES
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -18,6 +19,8 @@ SIGNED_IN = (C, F, A)
 TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/healthz", "GET"): PUBLIC,
     ("/api/v1/openapi.json", "GET"): PUBLIC,
+    ("/api/v1/docs", "GET"): PUBLIC,
+    ("/api/v1/docs/<path:filename>", "GET"): PUBLIC,
     # The public lookup pages (tra cứu): anyone holding a lookup code, by design.
     ("/tra-cuu", "GET"): PUBLIC,
     ("/tra-cuu/<code>", "GET"): PUBLIC,
@@ -35,6 +38,7 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/documents", "GET"): SIGNED_IN,
     ("/api/v1/documents/<id:document_id>", "GET"): SIGNED_IN,
     ("/api/v1/documents/<id:document_id>/xml", "GET"): SIGNED_IN,
+    ("/api/v1/documents/<id:document_id>/pdf", "GET"): SIGNED_IN,
     ("/api/v1/idempotency-keys/<string:key>", "GET"): SIGNED_IN,
     # Corrections: cashiers replace receipts of their own counter on the day (checked by the service, per document).
     ("/api/v1/receipts/<id:document_id>/replacement", "POST"): SIGNED_IN,
@@ -82,15 +86,20 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/users/<id:user_id>/tokens", "GET"): (A,),
     ("/api/v1/users/<id:user_id>/tokens", "POST"): (A,),
     ("/api/v1/tokens/<id:token_id>", "DELETE"): (A,),
+    ("/api/v1/fee-requests", "POST"): (C, A),
+    ("/api/v1/fee-requests", "GET"): SIGNED_IN,
+    ("/api/v1/fee-requests/<id:request_id>", "GET"): SIGNED_IN,
+    ("/api/v1/fee-requests/<id:request_id>/cancel", "POST"): (C, A),
 }
 
 
 def _routes(app: Flask) -> list[tuple[str, str]]:
+    """Return the routes of the API and the public pages (the staff pages' table is ``counter.page_roles``)."""
     return sorted(
         (rule.rule, method)
         for rule in app.url_map.iter_rules()
         for method in rule.methods or ()
-        if method not in ("HEAD", "OPTIONS")
+        if method not in ("HEAD", "OPTIONS") and (rule.rule, method) not in PAGES
     )
 
 

@@ -6,24 +6,26 @@ What the blueprints share is in :mod:`einvoice.web.api.base`.
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
 
 from einvoice.web.api import (
     admin,
     corrections,
     documents,
     drafts,
+    fee_requests,
     finance,
     finance_bank,
     finance_jobs,
+    printing,
     session,
     users,
     verify,
 )
 from einvoice.web.api.base import PREFIX, IdConverter, id_schema
+from einvoice.web.api.openapi_doc import EinvoiceApi, docs, document_errors
 
 
-def init_app(app: Flask) -> Api:
+def init_app(app: Flask) -> EinvoiceApi:
     """Register the API and its OpenAPI document on ``app``."""
     app.config.setdefault("API_TITLE", "einvoice")
     app.config.setdefault("API_VERSION", "v1")
@@ -43,8 +45,11 @@ def init_app(app: Flask) -> Api:
         },
     )
     app.url_map.converters["id"] = IdConverter
-    api = Api(app)
+    api = EinvoiceApi(app)
     api.register_converter(IdConverter, id_schema)
-    for module in (session, documents, corrections, drafts, verify, admin, users, finance, finance_jobs, finance_bank):
+    modules = (session, documents, corrections, drafts, verify, admin, users, fee_requests, printing)
+    for module in (*modules, finance, finance_jobs, finance_bank):
         api.register_blueprint(module.blp)
+    document_errors(api)
+    app.register_blueprint(docs)
     return api

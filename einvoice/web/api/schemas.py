@@ -66,6 +66,7 @@ class DocumentOut(Schema):
     created_at = fields.DateTime()
     sha256 = fields.String()
     xml_url = fields.Function(lambda row: f"/api/v1/documents/{row['id']}/xml")
+    pdf_url = fields.Function(lambda row: f"/api/v1/documents/{row['id']}/pdf")
 
 
 class DocumentPage(Schema):

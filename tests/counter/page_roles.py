@@ -1,0 +1,29 @@
+"""The staff pages' routes and who may open them (the API's role matrix leaves them to tests/counter)."""
+
+from __future__ import annotations
+
+PUBLIC = "public"
+C, F, A = "cashier", "finance", "admin"
+SIGNED_IN = (C, F, A)
+
+#: (rule, method) → PUBLIC or the roles let in. Anonymous visitors are sent to sign in; other roles get a 403 page.
+PAGES: dict[tuple[str, str], str | tuple[str, ...]] = {
+    ("/", "GET"): PUBLIC,
+    ("/dang-nhap", "GET"): PUBLIC,
+    ("/dang-nhap", "POST"): PUBLIC,
+    ("/dang-xuat", "POST"): PUBLIC,
+    ("/static/quay/<path:filename>", "GET"): PUBLIC,
+    ("/tai-chinh", "GET"): (F,),
+    ("/quan-tri", "GET"): (A,),
+    ("/quay", "GET"): (C,),
+    ("/quay/bien-lai", "POST"): (C,),
+    ("/quay/bien-lai/<int:document_id>", "GET"): SIGNED_IN,
+    ("/quay/bien-lai/<int:document_id>/pdf", "GET"): SIGNED_IN,
+    ("/quay/bien-lai/<int:document_id>/vietqr.png", "GET"): SIGNED_IN,
+    ("/quay/ca", "GET"): (C,),
+    ("/quay/ca/<int:shift_id>", "GET"): SIGNED_IN,
+    ("/quay/ca/<int:shift_id>/dong", "POST"): (C,),
+    ("/quay/ca/<int:shift_id>/bao-cao.pdf", "GET"): SIGNED_IN,
+    ("/quay/ho-so", "GET"): (C,),
+    ("/quay/ho-so/<int:request_id>/huy", "POST"): (C,),
+}

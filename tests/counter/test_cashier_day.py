@@ -1,0 +1,159 @@
+"""The cashier's day in Chromium: sign in, three receipts (cash, transfer with VietQR, both), a search without
+diacritics, a reprint, the shift closed with a cash difference; at 1366×768 by keyboard only, and at tablet size.
+Screenshots go to test-artifacts/; axe-core must find no serious or critical violation on any page state."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from counter.conftest import PASSWORDS, VIETQR, zbar_png
+from public.lookup_support import PUBLIC_BASE_URL
+from render.pdftools import pdf_qr, pdf_text
+
+from einvoice.domain.vietqr import Transfer, encode
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "counter"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "tablet": {"width": 820, "height": 1180}}
+
+
+class Day:
+    """One run of the day: the page, where screenshots go, whether only the keyboard may be used."""
+
+    def __init__(self, page: Any, name: str, keyboard_only: bool) -> None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.page, self.name, self.keyboard_only, self.axe = page, name, keyboard_only, Axe()
+
+    def check(self, label: str) -> None:
+        """Screenshot the page and run axe-core on it: no serious or critical violation."""
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{label}.png"), full_page=True)
+        violations = self.axe.run(self.page).response["violations"]
+        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+        assert [v for v in bad if v[1] in ("serious", "critical")] == [], label
+
+    def choose(self, selector: str) -> None:
+        """Activate a control: by keyboard (focus, then Enter/Space) in the keyboard run, by click otherwise."""
+        if self.keyboard_only:
+            self.page.focus(selector)
+            self.page.keyboard.press("Space" if "radio" in selector else "Enter")
+        else:
+            self.page.click(selector)
+
+    def receipt(self, search: str, quantity: str, payer: str, method_steps: int, cash: str | None = None) -> str:
+        """Issue one receipt from the counter page; return the confirmation page's URL."""
+        page, keys = self.page, self.page.keyboard
+        assert page.evaluate("document.activeElement.id") == "tim"  # focus starts in the fee search
+        keys.type(search)
+        keys.press("Enter")  # the single match is picked and its quantity focused
+        assert page.evaluate("document.activeElement.name").startswith("sl-")
+        keys.type(quantity)
+        keys.press("F4")
+        keys.type(payer)
+        for _ in range(4):
+            keys.press("Tab")  # → ID, address, dossier code, payment
+        for _ in range(method_steps):
+            keys.press("ArrowRight")
+        if cash is not None:
+            keys.press("Tab")
+            keys.type(cash)
+        keys.press("F8")
+        page.wait_for_url("**/quay/bien-lai/*")
+        return str(page.url)
+
+
+def _launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(
+        executable_path=os.environ.get("EINVOICE_TEST_CHROMIUM", "/usr/bin/chromium"), headless=True, args=CHROMIUM_ARGS
+    )
+
+
+@pytest.mark.parametrize(("size", "keyboard_only"), [("desktop", True), ("tablet", False)])
+def test_the_cashier_day(live_url: str, world: dict[str, Any], tmp_path: Path, size: str, keyboard_only: bool) -> None:
+    """Sign in, three receipts, a search without diacritics, a reprint, the shift closed with a cash difference."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            context = browser.new_context(viewport=VIEWPORTS[size], locale="vi-VN")
+            day = Day(context.new_page(), size, keyboard_only)
+            page, keys = day.page, day.page.keyboard
+            page.goto(live_url + "/")
+            assert page.url.endswith("/tra-cuu")
+            page.goto(live_url + "/dang-nhap")
+            day.check("01-sign-in")
+            keys.type(world["users"]["cashier"]["username"])
+            keys.press("Tab")
+            keys.type(PASSWORDS["cashier"])
+            keys.press("Enter")
+            page.wait_for_url("**/quay")
+
+            page.focus("#tim")
+            keys.type("chung thuc")
+            assert page.is_visible("text=Lệ phí chứng thực bản sao từ bản chính")
+            assert not page.is_visible("text=Lệ phí đăng ký khai sinh")
+            day.check("02-search-without-diacritics")
+            keys.press("Control+A")
+            keys.press("Backspace")
+
+            cash_url = day.receipt("chung thuc", "3", "Trần Thị Bích", 0)
+            assert "Đã lập biên lai số 1" in page.inner_text("h1")
+            code = page.inner_text("#ma-tra-cuu")
+            day.check("03-cash-receipt-done")
+
+            keys.press("F2")
+            page.wait_for_url("**/quay")
+            transfer_url = day.receipt("khai sinh", "1", "Nguyễn Văn An", 1)
+            assert page.is_visible("#vietqr img")
+            assert page.evaluate("document.querySelector('#vietqr img').naturalWidth") > 0
+            day.check("04-transfer-vietqr")
+
+            keys.press("F2")
+            page.wait_for_url("**/quay")
+            both_url = day.receipt("LP-CT", "5", "Phạm Thu Hà", 2, cash="4000")
+            assert "tiền mặt 4.000 ₫, chuyển khoản 6.000 ₫" in page.inner_text("main").replace("\xa0", " ")
+            day.check("05-cash-and-transfer")
+
+            reprint = page.get_attribute("#in-ban-sao", "href")
+            assert reprint is not None
+            copy = page.request.get(live_url + reprint)
+            assert "BẢN SAO" in pdf_text(copy.body(), tmp_path)
+
+            printed = page.request.get(cash_url + "/pdf").body()
+            text = pdf_text(printed, tmp_path)
+            assert "Trần Thị Bích" in text
+            assert "6.000" in text
+            assert pdf_qr(printed, tmp_path) == f"{PUBLIC_BASE_URL}/tra-cuu/{code}"
+            qr = zbar_png(page.request.get(transfer_url + "/vietqr.png").body(), tmp_path)
+            bank, account = VIETQR["VIETQR_BANK_BIN"], VIETQR["VIETQR_ACCOUNT"]
+            assert qr == encode(Transfer(bank, account, Decimal(8000), "LP 26TAA 2"))
+            assert page.request.get(both_url + "/vietqr.png").ok
+
+            page.goto(live_url + "/quay/ca")
+            day.check("06-shift-open")
+            page.focus("#cash_counted")
+            keys.type("5500")  # cash expected: 6 000 (first receipt) + 4 000 (third) = 10 000
+            keys.press("Enter")
+            page.wait_for_selector("text=Xác nhận đóng ca")
+            day.check("07-shift-confirm")
+            day.choose("button.warning")
+            page.wait_for_selector("text=Ca đã đóng")
+            assert page.inner_text("#chenh-lech").replace("\xa0", " ") == "-4.500 ₫"
+            day.check("08-shift-closed")
+            report = page.request.get(live_url + page.get_attribute("#bao-cao", "href")).body()
+            report_text = pdf_text(report, tmp_path)
+            assert "BÁO CÁO CA THU PHÍ" in report_text
+            assert "LP 26TAA 2" in report_text
+
+            page.goto(live_url + "/khong-co-trang-nay")
+            assert "Không tìm thấy trang" in page.inner_text("h1")
+            day.check("09-not-found")
+        finally:
+            browser.close()
