@@ -29,6 +29,7 @@ one place that maps them; the most specific branch wins). Each class lives in th
     ├── RenderError        render.errors  a document could not be printed; the stored document is untouched  503
     ├── SettingsError      settings       a setting is malformed or out of range: start-up stops             —
     ├── BackupError        storage.backup a backup cannot be written or an archive restored (commands only)  —
+    ├── StatementError     finance.statements a bank statement cannot be read; the API makes it a problem    —
     └── RefusedToStart     web.runtime    production configured with development secrets or certificates     503
 
 Refusals of verification (a bad signature, an untrusted certificate) are not exceptions: they are problems in the

@@ -448,3 +448,68 @@ webhook_deliveries = Table(
     UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_webhook_id"),
     Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
 )
+
+# --- Finance (issue 12, migration 0007): what reconciliation reads of each document's XML, extracted once ---------
+# An issued document never changes, so its payment method and fee lines, read once from the signed XML, stay true;
+# ``einvoice.services.ledger.catch_up`` fills these rows for documents that have none yet.
+
+finance_facts = Table(
+    "finance_facts",
+    metadata,
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+    Column("payment_method", String(20), nullable=False),  # HTTToan as issued: TM | CK | TM/CK | …
+    Column("cashier_name", String(200)),  # HVTNThu of a receipt, as printed
+    Column("line_count", Integer, nullable=False),
+)
+
+finance_lines = Table(
+    "finance_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("code", String(40)),
+    Column("name", String(500), nullable=False),
+    Column("legal_basis", String(400)),
+    Column("quantity", DecimalText, nullable=False),
+    Column("amount", DecimalText, nullable=False),
+    Column("amount_hundredths", BigInteger, nullable=False),
+    Index("ix_finance_lines_document_id", "document_id"),
+)
+
+#: Imported bank statement lines and the decision about each (``einvoice.services.bank``); a line is known by the
+#: hash of its bank and raw cells, so importing the same statement again adds nothing.
+bank_lines = Table(
+    "bank_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("bank", String(10), nullable=False),
+    Column("line_hash", String(64), nullable=False, unique=True),
+    Column("booked_on", Date, nullable=False),
+    Column("amount", DecimalText, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("bank_reference", String(100)),
+    Column("outcome", String(12), nullable=False),  # exact | partial | overpaid | duplicate | amount_date | …
+    Column("document_id", ForeignKey("documents.id")),
+    Column("reason", String(400), nullable=False),
+    Column("imported_by", ForeignKey("users.id")),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Index("ix_bank_lines_document_id", "document_id"),
+)
+
+#: Long exports run in the background (``einvoice.services.export_jobs``): progress, cancellation, the file.
+export_jobs = Table(
+    "export_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("users.id"), nullable=False),
+    Column("format", String(4), nullable=False),  # csv | xlsx
+    Column("filters", Text, nullable=False),  # JSON of the finance list's filters
+    Column("state", String(10), nullable=False),  # queued | running | done | cancelled | failed
+    Column("total", Integer),
+    Column("done", Integer, nullable=False, default=0),
+    Column("file_name", String(200)),
+    Column("error", String(400)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+)

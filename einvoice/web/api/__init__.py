@@ -13,6 +13,9 @@ from einvoice.web.api import (
     documents,
     drafts,
     fee_requests,
+    finance,
+    finance_bank,
+    finance_jobs,
     printing,
     session,
     transmission,
@@ -45,7 +48,8 @@ def init_app(app: Flask) -> EinvoiceApi:
     app.url_map.converters["id"] = IdConverter
     api = EinvoiceApi(app)
     api.register_converter(IdConverter, id_schema)
-    for module in (session, documents, corrections, drafts, verify, admin, users, fee_requests, printing, transmission):
+    modules = (session, documents, corrections, drafts, verify, admin, users, fee_requests, printing)
+    for module in (*modules, transmission, finance, finance_jobs, finance_bank):
         api.register_blueprint(module.blp)
     document_errors(api)
     app.register_blueprint(docs)

@@ -1,0 +1,136 @@
+"""Matching bank credits to transfer receipts (spec §6.2), each decision with its reason.
+
+The payer's app pre-fills the transfer description with our reference; the payer may edit it and the sending bank
+adds its own text, so the reference is searched **inside** the description, compared without accents, case, spaces
+or punctuation, and must not run on into another digit (``… 57`` is not ``… 570``). In order:
+
+1. **Reference**: the receipt whose reference the description holds. Equal amount → ``exact``; less → ``partial``;
+   more → ``overpaid``; a receipt already paid by an earlier line → ``duplicate``. Partial, overpaid and duplicate
+   lines are matched to the receipt but marked for a person to look at.
+2. **Amount and date**: no reference found, exactly one unpaid receipt of that amount issued on the booking day or up
+   to :data:`DAYS_BEFORE` days before → ``amount_date``. Several → ``ambiguous`` (unmatched, the candidates named).
+3. Otherwise ``foreign``: a credit that is not ours (or whose reference was lost). Debits are ``debit``.
+
+The outcome depends only on the lines and receipts given, in their order, so running it again gives the same result.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+DAYS_BEFORE = 3
+#: Outcomes that pay the receipt they name.
+PAYING = ("exact", "partial", "overpaid", "amount_date")
+#: Outcomes a person should look at.
+REVIEW = ("partial", "overpaid", "duplicate", "ambiguous")
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """A receipt waiting for a transfer: its id, the reference printed in its VietQR code, amount and issue date."""
+
+    document_id: int
+    reference: str
+    amount: Decimal
+    issue_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A statement line to match: a key of the caller's choosing, booking date, signed amount, description."""
+
+    key: str
+    booked_on: date
+    amount: Decimal
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The decision about one line: outcome, the receipt (if any) and why, in Vietnamese for the page."""
+
+    key: str
+    outcome: str
+    document_id: int | None
+    reason: str
+
+
+def compact(text: str) -> str:
+    """Return ``text`` without accents, case, spaces or punctuation (đ is d), as banks pass descriptions on."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return re.sub(r"[^A-Z0-9]", "", "".join(c for c in text if not unicodedata.combining(c)).upper())
+
+
+def _holds(description: str, reference: str) -> bool:
+    return re.search(re.escape(reference) + r"(?![0-9])", description) is not None
+
+
+def match_lines(lines: Iterable[Line], receipts: Sequence[Expected], *, paid: Iterable[int] = ()) -> list[Match]:
+    """Decide every line in order; ``paid`` names receipts an earlier import already matched."""
+    by_reference = sorted(((compact(r.reference), r) for r in receipts), key=lambda item: -len(item[0]))
+    settled = set(paid)
+    decisions = []
+    for line in lines:
+        decisions.append(_decide(line, by_reference, receipts, settled))
+    return decisions
+
+
+def _decide(
+    line: Line, by_reference: list[tuple[str, Expected]], receipts: Sequence[Expected], settled: set[int]
+) -> Match:
+    if line.amount <= 0:
+        return Match(line.key, "debit", None, "Ghi nợ: không đối chiếu")
+    text = compact(line.description)
+    held = [(reference, receipt) for reference, receipt in by_reference if reference and _holds(text, reference)]
+    if held:
+        longest = [receipt for reference, receipt in held if len(reference) == len(held[0][0])]
+        if len(longest) == 1:
+            return _by_reference(line, longest[0], settled)
+        # One reference, several receipts (two templates share a series symbol): the amount decides, or a person.
+        fitting = [r for r in longest if r.document_id not in settled and r.amount == line.amount]
+        if len(fitting) == 1:
+            return _by_reference(line, fitting[0], settled)
+        ids = ", ".join(str(r.document_id) for r in longest)
+        return Match(line.key, "ambiguous", None, f"Mã tham chiếu trùng ở nhiều biên lai ({ids}): cần kiểm tra")
+    candidates = [
+        r
+        for r in receipts
+        if r.document_id not in settled
+        and r.amount == line.amount
+        and line.booked_on - timedelta(days=DAYS_BEFORE) <= r.issue_date <= line.booked_on
+    ]
+    if len(candidates) == 1:
+        settled.add(candidates[0].document_id)
+        return Match(
+            line.key,
+            "amount_date",
+            candidates[0].document_id,
+            f"Không thấy mã tham chiếu; khớp theo số tiền {line.amount} và ngày (biên lai duy nhất chưa thanh toán)",
+        )
+    if candidates:
+        ids = ", ".join(str(r.document_id) for r in candidates)
+        return Match(line.key, "ambiguous", None, f"Nhiều biên lai cùng số tiền và ngày ({ids}): cần kiểm tra")
+    return Match(line.key, "foreign", None, "Không thấy mã tham chiếu và không có biên lai cùng số tiền, ngày")
+
+
+def _by_reference(line: Line, receipt: Expected, settled: set[int]) -> Match:
+    why = f"Nội dung chứa mã tham chiếu {receipt.reference}"
+    if receipt.document_id in settled:
+        return Match(line.key, "duplicate", receipt.document_id, why + "; biên lai đã được thanh toán trước đó")
+    settled.add(receipt.document_id)
+    if line.amount == receipt.amount:
+        return Match(line.key, "exact", receipt.document_id, why + " và số tiền bằng nhau")
+    if line.amount < receipt.amount:
+        return Match(line.key, "partial", receipt.document_id, why + f"; thiếu {receipt.amount - line.amount}")
+    return Match(line.key, "overpaid", receipt.document_id, why + f"; thừa {line.amount - receipt.amount}")
+
+
+def unpaid(receipts: Sequence[Expected], matches: Iterable[Match], *, paid: Iterable[int] = ()) -> list[Expected]:
+    """Return the receipts no line paid."""
+    done = set(paid) | {m.document_id for m in matches if m.outcome in PAYING}
+    return [r for r in receipts if r.document_id not in done]

@@ -1,0 +1,42 @@
+"""The counting rule of reconciliation, in one place, with the sentence the finance page shows.
+
+A correction is a new document (Circular 91 Art 10 and 20). A **replacement** supersedes the original: the original
+(state ``replaced``) is left out of the totals and the replacement counts in full. An **adjustment** adds its signed
+delta: the original still counts, and the adjustment counts with its own total, negative for a decrease. A cancelled
+document counts for nothing. Every document still appears in the per-state table, counted or not.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+#: States whose documents are left out of the totals.
+NOT_COUNTED = ("replaced", "cancelled")
+
+RULE_VI = (
+    "Cách tính: biên lai, hóa đơn bị thay thế hoặc đã hủy không được cộng; biên lai, hóa đơn thay thế được cộng toàn "
+    "bộ; chứng từ điều chỉnh được cộng phần chênh lệch có dấu (giảm thì trừ). Bảng theo trạng thái liệt kê mọi chứng "
+    "từ, kể cả chứng từ không được cộng."
+)
+
+STATE_LABELS_VI = {
+    "issued": "Đã phát hành",
+    "replaced": "Bị thay thế",
+    "adjusted": "Bị điều chỉnh",
+    "explained": "Đã giải trình",
+    "cancelled": "Đã hủy",
+    "rejected": "Cơ quan thuế từ chối",
+}
+
+PAYMENT_LABELS_VI = {"TM": "Tiền mặt", "CK": "Chuyển khoản", "TM/CK": "Tiền mặt/Chuyển khoản"}
+
+
+def counts(state: str) -> bool:
+    """Tell whether a document in ``state`` counts in the totals."""
+    return state not in NOT_COUNTED
+
+
+def from_hundredths(value: int | None) -> Decimal:
+    """Return an amount kept in hundredths as an exact decimal, without trailing zeros after the point."""
+    amount = Decimal(value or 0).scaleb(-2)
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()

@@ -1,0 +1,63 @@
+"""Daily collections: per day and payment method as the summary counts them, drawn as an SVG with a title."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine
+
+from einvoice.finance.chart import daily_svg
+from einvoice.services.daily import daily_collections
+from einvoice.services.finance import Period, summarise
+from einvoice.xmldoc.safe import parse_untrusted
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_daily_collections_equal_the_summary(engine: Engine, day: dict[str, Any]) -> None:
+    """Each day of the period is listed; the day's amounts per method are the summary's."""
+    start = day["date"] - timedelta(days=2)
+    days = daily_collections(engine, start, day["date"])
+    assert [d for d, _ in days] == [start, start + timedelta(days=1), day["date"]]
+    summary = summarise(engine, Period(day["date"], day["date"]))
+    expected = {f.filters["payment_method"]: f.amount for f in summary.tables["payment_methods"]}
+    assert dict(days[-1][1]) == expected
+    assert days[0][1] == {}
+
+
+def test_svg_bars_are_proportional_and_labelled() -> None:
+    """One rect per non-zero amount, heights proportional to amounts; the SVG has a title and each bar a label."""
+    days = [
+        (date(2026, 3, 1), {"TM": Decimal(3000), "CK": Decimal(1000)}),
+        (date(2026, 3, 2), {"TM": Decimal(2000)}),
+        (date(2026, 3, 3), {}),
+    ]
+    root = parse_untrusted(daily_svg(days).encode())
+    assert root.get("role") == "img"
+    assert root.find(f"{SVG}title").text == "Số tiền thu theo ngày"
+    rects = root.findall(f"{SVG}rect")
+    heights = {(r.find(f"{SVG}title").text or "").split(":")[0]: float(r.get("height") or 0) for r in rects}
+    assert set(heights) == {"2026-03-01 Tiền mặt", "2026-03-01 Chuyển khoản", "2026-03-02 Tiền mặt"}
+    assert abs(heights["2026-03-01 Tiền mặt"] / heights["2026-03-01 Chuyển khoản"] - 3) < 0.01
+    tallest = heights["2026-03-01 Tiền mặt"] + heights["2026-03-01 Chuyển khoản"]
+    assert abs(heights["2026-03-02 Tiền mặt"] / tallest - 0.5) < 0.01
+
+
+def test_payer_text_cannot_break_the_svg() -> None:
+    """A payment method text with markup is escaped: the SVG stays one well-formed element."""
+    root = parse_untrusted(daily_svg([(date(2026, 3, 1), {"<script>": Decimal(5)})]).encode())
+    assert root.find(f"{SVG}script") is None
+    assert root.findall(f"{SVG}rect")[0].get("data-method") == "<script>"
+
+
+def test_daily_through_the_api(api: Any, auth: Any, day: dict[str, Any]) -> None:
+    """The API gives the day's amounts as numbers and the chart as SVG with one bar part per payment method."""
+    query = {"date_from": day["date"]}
+    rows = api.get("/api/v1/finance/daily", query_string=query, headers=auth("finance")).get_json()
+    chart = api.get("/api/v1/finance/daily.svg", query_string=query, headers=auth("finance"))
+    assert chart.mimetype == "image/svg+xml"
+    methods = {r.get("data-method") for r in parse_untrusted(chart.data).findall(f"{SVG}rect")}
+    assert methods == set(rows[0]["amounts"])
+    assert all(isinstance(v, int) for v in rows[0]["amounts"].values())
