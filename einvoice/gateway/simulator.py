@@ -201,6 +201,11 @@ def judge_as_authority(xml: bytes) -> list[Problem]:
     return problems
 
 
+def trust_all(xml: bytes) -> list[Problem]:
+    """Find nothing to refuse (``einvoice simulator --trust``): a benchmark then measures the sender, not the judge."""
+    return []
+
+
 def authority_signer(data_dir: Path) -> Pkcs12Signer:
     """Return the simulator's "CQT" signer, made once under ``<data dir>/simulator/`` by its own development root.
 
