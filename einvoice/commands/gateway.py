@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -52,6 +52,8 @@ COMMANDS: list[click.Command] = [simulator_command]
 @click.option("--tvan-code", envvar="EINVOICE_TVAN_CODE", default="0100000001", show_default=True, help="MNNhan")
 @click.option("--idle-sleep", type=float, default=0.5, show_default=True, help="seconds to wait when nothing is due")
 @click.option("--poll-interval", type=float, default=2.0, show_default=True, help="seconds between status questions")
+@click.option("--lease", type=click.FloatRange(4, 3600), default=60.0, show_default=True, help="seconds a claim lasts")
+@click.option("--table-at", default="20:00", show_default=True, help="when each day's receipts table is packed (HH:MM)")
 @click.option("--batch-size", type=click.IntRange(1, 500), default=50, show_default=True, help="messages per commit")
 @click.option(
     "--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="calls to the T-VAN at once"
@@ -64,6 +66,8 @@ def worker_command(
     tvan_code: str,
     idle_sleep: float,
     poll_interval: float,
+    lease: float,
+    table_at: str,
     batch_size: int,
     concurrency: int,
     once: bool,
@@ -75,10 +79,17 @@ def worker_command(
     from einvoice.services.transmission import Worker, WorkerSettings
     from einvoice.storage.engine import make_engine
 
+    try:
+        packed_at = time.fromisoformat(table_at)
+    except ValueError as error:
+        raise click.BadParameter("HH:MM, e.g. 20:00", param_hint="--table-at") from error
     engine = make_engine(resolve_url(database_url))
-    gateway = HttpGateway(HttpSettings(tvan_url, tvan_token))
+    # A call starts only while half the lease is left: every call must end well within that.
+    gateway = HttpGateway(HttpSettings(tvan_url, tvan_token, timeout_seconds=min(10.0, lease / 4)))
     settings = WorkerSettings(
         Addressing(tvan_code),
+        lease=timedelta(seconds=lease),
+        table_at=packed_at,
         poll_interval=timedelta(seconds=poll_interval),
         batch_size=batch_size,
         concurrency=concurrency,

@@ -47,7 +47,9 @@ class HttpGateway:
         self._client = httpx.Client(
             base_url=settings.base_url.rstrip("/") + "/",
             headers={"Authorization": f"Bearer {settings.token}"},
-            timeout=httpx.Timeout(settings.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
+            timeout=httpx.Timeout(
+                settings.timeout_seconds, connect=min(CONNECT_TIMEOUT_SECONDS, settings.timeout_seconds)
+            ),
             transport=transport,
         )
 

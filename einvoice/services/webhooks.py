@@ -24,7 +24,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, RowMapping, select, update
 
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import document_events, documents, webhook_deliveries, webhooks
@@ -149,9 +149,8 @@ def deliver_due(engine: Engine, *, now: datetime, transport: httpx.BaseTransport
     return len(due)
 
 
-def _record(engine: Engine, delivery: object, status: int | None, error: str | None, now: datetime) -> None:
-    row = dict(delivery)  # type: ignore[call-overload]
-    attempts = row["attempts"] + 1
+def _record(engine: Engine, delivery: RowMapping, status: int | None, error: str | None, now: datetime) -> None:
+    attempts = delivery["attempts"] + 1
     values: dict[str, object] = {"attempts": attempts, "last_status": status, "last_error": error}
     if status is not None and 200 <= status < 300:
         values.update(state="delivered", delivered_at=now)
@@ -161,4 +160,4 @@ def _record(engine: Engine, delivery: object, status: int | None, error: str | N
         delay = timedelta(seconds=2 ** min(attempts, 14)) * random.uniform(0.5, 1.0)  # noqa: S311 -- jitter
         values.update(next_attempt_at=now + delay, last_error=error or f"HTTP {status}")
     with writing(engine) as conn:
-        conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == row["id"]).values(**values))
+        conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery["id"]).values(**values))
