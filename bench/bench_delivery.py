@@ -7,7 +7,9 @@ throwaway cluster of Debian's server started for the run (as root, like ``script
 Each round, on each database in turn (interleaved, so a swing of the shared CPU hits both): issue ``--documents``
 coded ("C") invoices in-process, one thread (build, validate, sign, commit, queue) — the baseline; then one worker
 drains the outbox (pack, claim a batch, send each 200, ask its status, store the 202, code the document), timed until
-every invoice is coded. The worker keeps up when its rate is at least the issuing rate (ratio ≥ 1).
+every invoice is coded. The worker keeps up when its rate is at least the issuing rate (ratio ≥ 1). Beside the rates,
+the CPU time of this process per invoice in each phase (the simulator's process apart): what the worker costs us,
+less sensitive than wall time to the other loads of a shared machine.
 
 The simulator runs in its own process (``einvoice simulator``), as the T-VAN is another machine; the worker talks to
 it over loopback HTTP, four calls at once. By default the simulator codes without judging the invoices (``--trust``):
@@ -70,17 +72,22 @@ class Backend:
     worker: Worker
     issued: list[float] = field(default_factory=list)
     coded: list[float] = field(default_factory=list)
+    issuing_cpu: list[float] = field(default_factory=list)
+    coding_cpu: list[float] = field(default_factory=list)
 
     def round(self, count: int) -> None:
-        """Issue ``count`` invoices, then let the worker code them all; record both rates."""
-        started = time.perf_counter()
+        """Issue ``count`` invoices, then let the worker code them all; record both rates and our CPU per invoice."""
+        started, cpu = time.perf_counter(), time.process_time()
         for _ in range(count):
             self.issue()
         self.issued.append(count / (time.perf_counter() - started))
-        started = time.perf_counter()
+        self.issuing_cpu.append((time.process_time() - cpu) / count)
+        started, cpu = time.perf_counter(), time.process_time()
         while _uncoded(self.engine):
             self.worker.run_once()
+        self.worker.finish()
         self.coded.append(count / (time.perf_counter() - started))
+        self.coding_cpu.append((time.process_time() - cpu) / count)
 
 
 def prepare(name: str, url: str, data_dir: Path, simulator: str) -> Backend:
@@ -106,8 +113,8 @@ def prepare(name: str, url: str, data_dir: Path, simulator: str) -> Backend:
     settings = WorkerSettings(Addressing("0100000001"), poll_interval=timedelta(0))
     backend = Backend(name, engine, issue, Worker(engine, gateway, settings, now, sign=tools.sign))
     backend.round(5)  # warm up signer, caches, connections
-    backend.issued.clear()
-    backend.coded.clear()
+    for figures in (backend.issued, backend.coded, backend.issuing_cpu, backend.coding_cpu):
+        figures.clear()
     return backend
 
 
@@ -186,6 +193,10 @@ def report(backend: Backend) -> None:
     print(f"{name:<10} delivered / issued (target ≥ 1): min {min(ratios):.2f}×  median {median(ratios):.2f}×")
     print(f"{name:<10} issued    {min(backend.issued):7.1f} / {median(backend.issued):7.1f} invoices/s (min / median)")
     print(f"{name:<10} delivered {min(backend.coded):7.1f} / {median(backend.coded):7.1f} invoices/s (200, 999, 202)")
+    cpu = [issuing / coding for coding, issuing in zip(backend.coding_cpu, backend.issuing_cpu, strict=True)]
+    print(f"{name:<10} our CPU per invoice, issuing / delivering (≥ 1): min {min(cpu):.2f}×  median {median(cpu):.2f}×")
+    issuing_ms, coding_ms = 1000 * median(backend.issuing_cpu), 1000 * median(backend.coding_cpu)
+    print(f"{name:<10} our CPU per invoice: issuing {issuing_ms:.1f} ms, delivering {coding_ms:.1f} ms (median)")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from einvoice.commands.storage import URL_HELP, resolve_data_dir, resolve_url
 
@@ -23,8 +24,6 @@ def simulator_command(
     host: str, port: int, token: str, answer_delay: float, data_dir: Path | None, trust: bool
 ) -> None:
     """Run a local T-VAN with the tax authority behind it (development, demos, tests; never production)."""
-    from werkzeug.serving import run_simple
-
     from einvoice.gateway.simulator import (
         SimulatedAuthority,
         authority_signer,
@@ -39,7 +38,39 @@ def simulator_command(
         authority_signer(folder), judge, answer_delay=answer_delay, clock=lambda: datetime.now(UTC)
     )
     click.echo(f"authority simulator on http://{host}:{port}/ (token {token!r}); faults: POST /_simulator/faults")
-    run_simple(host, port, create_simulator(authority, token=token), threaded=True)
+    _serve(create_simulator(authority, token=token), f"{host}:{port}")
+
+
+def _serve(app: Flask, bind: str) -> None:
+    """Serve ``app`` with gunicorn: one process (the simulator's memory lives in it), threads, kept-alive connections.
+
+    Werkzeug's development server closes every connection, so each call paid a TCP handshake on both sides; a T-VAN
+    keeps connections open, and so does this.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    from einvoice.web.gunicorn_conf import post_fork
+
+    options = {
+        "bind": bind,
+        "workers": 1,
+        "worker_class": "gthread",
+        "threads": 8,
+        "keepalive": 30,
+        "timeout": 0,
+        "loglevel": "warning",
+        "post_fork": post_fork,
+    }
+
+    class Served(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type information
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    Served().run()
 
 
 COMMANDS: list[click.Command] = [simulator_command]

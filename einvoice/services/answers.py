@@ -43,7 +43,7 @@ _SEEN = select(authority_answers.c.mtdiep).where(authority_answers.c.mtdiep.in_(
 _STORED_CODES = select(authority_answers.c.answers, authority_answers.c.code).where(
     authority_answers.c.answers.in_(bindparam("ids", expanding=True))
 )
-_STORE = authority_answers.insert().returning(authority_answers.c.id)
+_STORE = authority_answers.insert().returning(authority_answers.c.id, sort_by_parameter_order=True)
 
 
 def read_ours(message_id: str, raw_answers: Iterable[bytes]) -> list[env.Message]:
@@ -88,6 +88,7 @@ class AnswerBook:
                 self.stored[answered].add(code)
         self._moves: list[Move] = []
         self._coded: list[dict[str, Any]] = []
+        self._answers: list[dict[str, Any]] = []
 
     def move_all(self, message_row_id: int, action: Action, reason: str | None = None) -> None:
         """Move every document of a message (stored at :meth:`flush`, in order)."""
@@ -101,30 +102,38 @@ class AnswerBook:
             if key in self.seen:
                 continue
             self.seen.add(key)
-            values = {
-                "mtdiep": key,
-                "answers": message.mtdiep,
-                "code": answer.header.code,
-                "message_id": message.id,
-                "raw": answer.raw,
-                "received_at": now,
-            }
-            answer_id = int(self.conn.execute(_STORE, values).scalar_one())
-            self._apply(message.id, answer, answer_id, now)
+            self._answers.append(
+                {
+                    "mtdiep": key,
+                    "answers": message.mtdiep,
+                    "code": answer.header.code,
+                    "message_id": message.id,
+                    "raw": answer.raw,
+                    "received_at": now,
+                }
+            )
+            self._apply(message.id, answer, len(self._answers) - 1, now)
         return ends_message(message.code, answers, self.stored.get(message.mtdiep, ()))
 
     def flush(self, now: datetime) -> None:
-        """Store the coded invoices and every move of the batch (a move the lifecycle refuses changes nothing)."""
+        """Store the new answers, the coded invoices and every move of the batch, a statement each.
+
+        A move the lifecycle refuses (e.g. a document already moved by an earlier answer) changes nothing.
+        """
+        if self._answers:
+            answer_ids = list(self.conn.execute(_STORE, self._answers).scalars())
+            for row in self._coded:  # until now, the answer's position in the batch
+                row["answer_id"] = answer_ids[row["answer_id"]]
         if self._coded:
             self.conn.execute(coded_documents.insert(), self._coded)
         if self._moves:
             for each, outcome in zip(self._moves, move_many(self.conn, self._moves, SYSTEM, now), strict=True):
-                if isinstance(outcome, IllegalTransition):  # e.g. already moved by an earlier answer
+                if isinstance(outcome, IllegalTransition):
                     log.info("document %s: %s not applied (%s)", each.document_id, each.action.value, outcome)
-        self._moves, self._coded = [], []
+        self._moves, self._coded, self._answers = [], [], []
 
-    def _apply(self, message_row_id: int, answer: env.Message, answer_id: int, now: datetime) -> None:
-        """Apply one new answer to the message's documents."""
+    def _apply(self, message_row_id: int, answer: env.Message, answer_at: int, now: datetime) -> None:
+        """Apply one new answer (the ``answer_at``-th of the batch) to the message's documents."""
         code = answer.header.code
         if code == env.TECHNICAL_RECEIPT:
             accepted, reasons = env.technical_receipt_ok(answer)
@@ -140,7 +149,7 @@ class AnswerBook:
                         "authority_code": coded.authority_code,
                         "xml": coded.document,
                         "sha256": digest,
-                        "answer_id": answer_id,
+                        "answer_id": answer_at,
                         "received_at": now,
                     }
                 )

@@ -69,8 +69,8 @@ _SENDERS = select(issuers.c.id, issuers.c.tax_code).where(issuers.c.id.in_(bindp
 _ADD = outbox_messages.insert().returning(outbox_messages.c.id, sort_by_parameter_order=True)
 _PACK = (
     update(outbox_items)
-    .where(outbox_items.c.id.in_(bindparam("ids", expanding=True)), outbox_items.c.message_id.is_(None))
-    .values(message_id=bindparam("message"))
+    .where(outbox_items.c.id == bindparam("b_item"), outbox_items.c.message_id.is_(None))
+    .values(message_id=bindparam("b_message"))
 )
 
 
@@ -106,10 +106,11 @@ def pack(conn: Connection, addressing: Addressing, *, now: datetime, batch_windo
     ids = [item_id for draft in drafts for item_id in draft.item_ids]
     carried = {row.id: bytes(row.xml or row.notice_xml) for row in conn.execute(_ITEM_BYTES, {"ids": ids})}
     messages = [(draft.code, draft.issuer_id, [carried[i] for i in draft.item_ids]) for draft in drafts]
-    for draft, message_row in zip(drafts, add_messages(conn, addressing, messages, now), strict=True):
-        packed = conn.execute(_PACK, {"ids": draft.item_ids, "message": message_row}).rowcount
-        if packed != len(draft.item_ids):  # never: the items are locked; if it happened, roll back, never send twice
-            raise RuntimeError(f"outbox items {draft.item_ids} were packed by another worker")
+    rows = add_messages(conn, addressing, messages, now)
+    links = [{"b_item": i, "b_message": row} for draft, row in zip(drafts, rows, strict=True) for i in draft.item_ids]
+    packed = conn.execute(_PACK, links).rowcount
+    if packed != len(links):  # never: the items are locked; if it happened, roll back rather than send twice
+        raise RuntimeError(f"{len(links) - packed} outbox items were packed by another worker")
     return len(drafts)
 
 

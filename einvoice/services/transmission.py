@@ -91,8 +91,11 @@ class _Job:
 #: One line of the attempts log: message row id, action, outcome, detail.
 _Entry = tuple[int, str, str, str | None]
 
+#: The messages still held by one claim: this worker's name and that claim's lease (a later claim has another).
 _OWNED = select(outbox_messages.c.id).where(
-    outbox_messages.c.id.in_(bindparam("ids", expanding=True)), outbox_messages.c.lease_owner == bindparam("owner")
+    outbox_messages.c.id.in_(bindparam("ids", expanding=True)),
+    outbox_messages.c.lease_owner == bindparam("owner"),
+    outbox_messages.c.lease_until == bindparam("until"),
 )
 _FINISH = (
     update(outbox_messages)
@@ -159,6 +162,7 @@ class Worker:
         self.random = random.Random()  # noqa: S311 -- jitter, not a secret
         self._pool = ThreadPoolExecutor(settings.concurrency, "einvoice-send") if settings.concurrency > 1 else None
         self._ledger_at: datetime | None = None
+        self._in_hand: list[_Job] = []  # the batch whose outcomes the next round records
         due = (
             select(outbox_messages)
             .where(
@@ -173,28 +177,40 @@ class Worker:
         self._owned = _OWNED.with_for_update() if engine.dialect.name == "postgresql" else _OWNED
 
     def close(self) -> None:
-        """Stop the worker's threads."""
+        """Record the batch in hand, then stop the worker's threads."""
+        self.finish()
         if self._pool is not None:
             self._pool.shutdown()
 
     def run_once(self) -> bool:
-        """Pack, then handle one batch of due messages; return whether there was anything to do."""
+        """Pack, claim a batch and call the provider for it while recording the previous one; return if it did any.
+
+        The outcomes of a batch are recorded by the next round (or :meth:`finish`), during the next batch's calls:
+        the provider's time and the database's then overlap.
+        """
         settings, now = self.settings, self.now()
         with writing(self.engine) as conn:
             outbox.pack(conn, settings.addressing, now=now, batch_window=settings.batch_window)
             if self.sign is not None:  # receipts need the issuer's signature on their daily table
                 pack_tables(conn, settings.addressing, now=now, table_at=settings.table_at, sign=self.sign)
             webhooks.fan_out(conn)
-        pushed = webhooks.deliver_due(self.engine, now=now, transport=self.webhook_transport)
         jobs = self._claim()
-        if not jobs:
-            return pushed > 0
-        self._calls(jobs, lambda job: self._send(job) if job.first_send else self._ask(job))
+        calls = self._calls(jobs, lambda job: self._send(job) if job.first_send else self._ask(job))
+        pushed = webhooks.deliver_due(self.engine, now=now, transport=self.webhook_transport)
+        recorded = self.finish()
+        calls()
         resends = [job for job in jobs if job.row.state == outbox.PENDING and job.status and not job.status.known]
         if resends:
-            self._calls(self._count_resends(resends), self._send)
-        self._record(jobs)
-        return True
+            self._calls(self._count_resends(resends), self._send)()
+        self._in_hand = jobs
+        return bool(jobs) or recorded or pushed > 0
+
+    def finish(self) -> bool:
+        """Record the outcomes of the batch in hand, if any (one commit); return whether there was one."""
+        jobs, self._in_hand = self._in_hand, []
+        if jobs:
+            self._record(jobs)
+        return bool(jobs)
 
     def when_idle(self) -> int:
         """Bring the finance ledger up to date (at most every ``ledger_every``); return how many documents it read.
@@ -224,8 +240,11 @@ class Worker:
             self._log(conn, [(job.row.id, "send", "sending", None) for job in jobs if job.first_send])
         return jobs
 
-    def _calls(self, jobs: Sequence[_Job], call: Callable[[_Job], None]) -> None:
-        """Make ``call`` for each job, several at once; once the provider is unavailable, start no more."""
+    def _calls(self, jobs: Sequence[_Job], call: Callable[[_Job], None]) -> Callable[[], None]:
+        """Start ``call`` for each job, several at once; return what waits for them all.
+
+        Once the provider is unavailable, no more are started; nor is any once half the lease is gone.
+        """
         unavailable = threading.Event()
         margin = self.settings.lease / 2
 
@@ -244,8 +263,14 @@ class Worker:
         if self._pool is None or len(jobs) < 2:
             for job in jobs:
                 one(job)
-        else:
-            list(self._pool.map(one, jobs))
+            return lambda: None
+        futures = [self._pool.submit(one, job) for job in jobs]
+
+        def wait() -> None:
+            for future in futures:
+                future.result()
+
+        return wait
 
     def _send(self, job: _Job) -> None:
         job.submitted = self.gateway.send(job.row.mtdiep, bytes(job.row.payload))
@@ -261,7 +286,11 @@ class Worker:
             for job in jobs:
                 counted = conn.execute(
                     update(outbox_messages)
-                    .where(outbox_messages.c.id == job.row.id, outbox_messages.c.lease_owner == self.name)
+                    .where(
+                        outbox_messages.c.id == job.row.id,
+                        outbox_messages.c.lease_owner == self.name,
+                        outbox_messages.c.lease_until == job.until,
+                    )
                     .values(attempts=outbox_messages.c.attempts + 1)
                 ).rowcount
                 if counted:
@@ -283,13 +312,17 @@ class Worker:
                         self._outcomes(conn, [job])
                 except IntegrityError:  # look again later
                     with writing(self.engine) as conn:
-                        if conn.execute(self._owned, {"ids": [job.row.id], "owner": self.name}).first():
+                        if conn.execute(self._owned, self._held([job])).first():
                             later = self.now() + self.settings.poll_interval
                             conn.execute(_FINISH, [_finish(job, job.row.state, next_at=later)])
 
+    def _held(self, jobs: list[_Job]) -> dict[str, Any]:
+        """The parameters of :data:`_OWNED` for jobs of one claim."""
+        return {"ids": [job.row.id for job in jobs], "owner": self.name, "until": jobs[0].until}
+
     def _outcomes(self, conn: Connection, jobs: list[_Job]) -> None:
         """Decide and store what became of each job whose lease this worker still holds."""
-        owned = set(conn.execute(self._owned, {"ids": [job.row.id for job in jobs], "owner": self.name}).scalars())
+        owned = set(conn.execute(self._owned, self._held(jobs)).scalars())
         for job in jobs:
             if job.row.id not in owned:
                 log.warning("message %s: lease lost to another worker; its outcome is left to it", job.row.mtdiep)

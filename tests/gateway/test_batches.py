@@ -80,6 +80,7 @@ def test_a_worker_whose_lease_ran_out_mid_batch_leaves_the_rest_to_another(
     stalling: Gateway = Stalling()
     first = make_worker(engine, stalling, clock, name="A", concurrency=1)
     assert first.run_once()
+    assert first.finish()  # its outcomes, recorded by the next round: none, as B holds every message now
     assert transmission(engine, ids) == ["accepted"] * 5
     assert set(authority.stats()["deliveries"].values()) == {1}
     assert authority.stats()["messages"] == 5
@@ -99,6 +100,7 @@ def test_a_down_provider_is_asked_once_per_batch_and_nothing_is_parked(
     calls: list[str] = []
     worker = make_worker(engine, _counting_gateway(authority, calls), clock)
     assert worker.run_once()
+    assert worker.finish()
     tried = len(calls)
     assert 1 <= tried <= worker.settings.concurrency  # those already started when the first failed
     with engine.connect() as conn:

@@ -131,6 +131,7 @@ def test_a_refusing_provider_parks_the_message_until_an_admin_retries(
     wrong = HttpGateway(HttpSettings("http://tvan.test", "wrong"), transport=httpx.WSGITransport(app=app))  # type: ignore[arg-type]
     worker = make_worker(engine, wrong, clock)
     worker.run_once()
+    worker.finish()
     with engine.connect() as conn:
         parked = conn.execute(select(outbox_messages.c.id, outbox_messages.c.state, outbox_messages.c.last_error)).one()
     assert parked.state == "parked"
