@@ -21,15 +21,12 @@ At the end the simulator's count proves that every message arrived exactly once.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -52,9 +49,10 @@ from einvoice.services.transmission import Worker, WorkerSettings
 from einvoice.storage.engine import make_engine, migrate, sqlite_url
 from einvoice.storage.schema import documents, series, users
 
-ROOT = Path(__file__).resolve().parents[1]
-EINVOICE = Path(sys.executable).with_name("einvoice")
-TOKEN = "bench-token"  # noqa: S105 -- a local simulator's credential
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+# The reliability suite's real processes: the simulator, and a throwaway PostgreSQL cluster.
+from reliability.delivery import TOKEN, simulator_process, stats
+from reliability.support import PostgresCluster
 
 
 def now() -> datetime:
@@ -124,48 +122,10 @@ def _uncoded(engine: Engine) -> int:
 
 
 @contextmanager
-def simulator_process(data_dir: Path, *, judge: bool) -> Iterator[str]:
-    """Run ``einvoice simulator`` answering at once; yield its URL."""
-    sock_port = _free_port()
-    command = [str(EINVOICE), "simulator", "--port", str(sock_port), "--token", TOKEN, "--answer-delay", "0"]
-    command += ["--data-dir", str(data_dir)] + ([] if judge else ["--trust"])
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{sock_port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                _stats(url)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _stats(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{url}/_simulator/stats", timeout=5) as response:  # noqa: S310 -- loopback
-        return dict(json.loads(response.read()))
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
 def postgres_url(given: str | None) -> Iterator[str | None]:
     """Yield a URL of an empty PostgreSQL schema: in ``given``, else in a throwaway cluster; None if neither works."""
     with ExitStack() as stack:
         if not given:
-            sys.path.insert(0, str(ROOT / "tests"))
-            from reliability.support import PostgresCluster  # the reliability suite's throwaway cluster
-
             try:
                 cluster = PostgresCluster()
             except BaseException as error:  # pytest's skip outside pytest: not root, or no server
@@ -209,7 +169,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="einvoice-bench-") as folder, ExitStack() as stack:
         base = Path(folder)
-        simulator = stack.enter_context(simulator_process(base / "sim", judge=args.judge))
+        simulator = stack.enter_context(simulator_process(base / "sim", answer_delay=0, trust=not args.judge))
         (base / "sqlite").mkdir()
         backends = [prepare("sqlite", sqlite_url(base / "sqlite"), base / "sqlite", simulator)]
         pg = stack.enter_context(postgres_url(args.postgres_url))
@@ -219,7 +179,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for backend in backends:
                 backend.round(args.documents)
-        deliveries = _stats(simulator)["deliveries"]
+        deliveries = stats(simulator)["deliveries"]
         for backend in backends:
             backend.worker.close()
             backend.engine.dispose()

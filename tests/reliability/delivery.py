@@ -37,13 +37,12 @@ FINAL = ("accepted", "rejected")
 
 
 @contextmanager
-def simulator_process(data_dir: Path, *, answer_delay: float = 0.2) -> Iterator[str]:
-    """Run ``einvoice simulator`` (judging as the authority); yield its base URL."""
+def simulator_process(data_dir: Path, *, answer_delay: float = 0.2, trust: bool = False) -> Iterator[str]:
+    """Run ``einvoice simulator`` (judging as the authority unless ``trust``); yield its base URL."""
     port = free_port()
     command = [str(EINVOICE), "simulator", "--port", str(port), "--token", TOKEN, "--answer-delay", str(answer_delay)]
-    process = subprocess.Popen(
-        [*command, "--data-dir", str(data_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    command += ["--data-dir", str(data_dir)] + (["--trust"] if trust else [])
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
