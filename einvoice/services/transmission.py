@@ -34,7 +34,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, Engine, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from einvoice.domain.lifecycle import Action
@@ -163,8 +163,10 @@ class Worker:
         self._pool = ThreadPoolExecutor(settings.concurrency, "einvoice-send") if settings.concurrency > 1 else None
         self._ledger_at: datetime | None = None
         self._in_hand: list[_Job] = []  # the batch whose outcomes the next round records
+        columns = [column for column in outbox_messages.c if column.name != "payload"]
+        payload = case((outbox_messages.c.state == outbox.PENDING, outbox_messages.c.payload)).label("payload")
         due = (
-            select(outbox_messages)
+            select(*columns, payload)  # the bytes only of what is to be sent
             .where(
                 outbox_messages.c.state.in_((outbox.PENDING, outbox.SENT)),
                 outbox_messages.c.next_attempt_at <= bindparam("now"),

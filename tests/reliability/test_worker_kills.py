@@ -63,11 +63,12 @@ def test_a_worker_killed_twenty_times_delivers_500_documents_exactly_once(
     chance = random.Random(20)  # noqa: S311 -- random kill points, repeatable
     mid_work = 0
     try:
-        with simulator_process(tmp_path / "sim") as simulator:
+        # Final answers a second after each message: the work spans the kills rather than ending in the first few.
+        with simulator_process(tmp_path / "sim", answer_delay=1.0) as simulator:
             for _ in range(20):
                 process = start_worker(url, simulator, *WORKER_OPTIONS)
                 _wait_until_working(engine, process.pid, issued_500.total)
-                time.sleep(chance.uniform(0, 0.5))
+                time.sleep(chance.uniform(0, 0.4))
                 mid_work += count_final(url) < issued_500.total
                 process.send_signal(signal.SIGKILL)
                 process.wait()
