@@ -22,7 +22,7 @@ from einvoice.domain.vntime import local_date
 from einvoice.finance.rules import STATE_LABELS_VI
 from einvoice.render.context import format_number
 from einvoice.services import idempotency, notices, shifts
-from einvoice.services.counter import NotInOpenShiftError, receipt_request, replace_sale, replaceable
+from einvoice.services.counter import CounterSale, NotInOpenShiftError, receipt_request, replace_sale, replaceable
 from einvoice.services.errors import ForbiddenError, RequestProblemsError
 from einvoice.services.issuing import preview_document
 from einvoice.services.queries import DocumentFilter, get_document, get_document_xml, search_documents
@@ -151,48 +151,54 @@ def replace(document_id: int) -> Response | tuple[str, int]:
     """First post: the confirmation (what changes); the confirmation's post issues the replacement."""
     actor = page_actor()
     assert actor is not None
-    rt = runtime()
+    assert actor.user_id is not None
     form = ReplacementForm()
     checked = checked_form(form)
     if checked is None:
         return render_template("counter/csrf.html", actor=actor), 400
     chosen, problems = checked
-    assert actor.user_id is not None
-    earlier = shifts.document_for_form_key(rt.engine, actor.user_id, form.form_key.data or "")
+    earlier = shifts.document_for_form_key(runtime().engine, actor.user_id, form.form_key.data or "")
     if earlier is not None:  # this form issued its replacement already (a second click, a reload)
         return redirect(url_for("counter.done", document_id=earlier))
     try:
-        replaceable(rt.engine, document_id, actor, rt.now)
+        replaceable(runtime().engine, document_id, actor, runtime().now)
     except REFUSALS as error:
         return refused(error)
-    original = get_document(rt.engine, document_id, actor)
+    original = get_document(runtime().engine, document_id, actor)
     if problems or request.form.get("sua"):
         form.confirmed.data = ""
         return _replace_page(form, original, problems, 422 if problems else 200)
-    sale = sale_of(form, chosen)
     try:
         if form.confirmed.data == "1":
-            prefix = settings_of().vietqr_reference_prefix
-            new_id = replace_sale(
-                rt.engine,
-                document_id,
-                form.reason.data,
-                sale,
-                actor=actor,
-                now=rt.now,
-                tools=rt.tools,
-                reference_prefix=prefix,
-            )
-            return redirect(url_for("counter.done", document_id=new_id))
-        preview = parse_document(preview_document(rt.engine, receipt_request(sale), actor=actor, now=rt.now))
+            return _issue_replacement(document_id, form, sale_of(form, chosen))
+        return _confirmation(form, sale_of(form, chosen), original)
     except REFUSALS as error:
         return refused(error)
     except (RequestProblemsError, InvalidDocumentError) as error:
         form.confirmed.data = ""
         return _replace_page(form, original, found_problems(error), 422)
+
+
+def _issue_replacement(document_id: int, form: ReplacementForm, sale: CounterSale) -> Response:
+    """Issue the replacement the confirmed form describes; go to its confirmation page (number, print)."""
+    actor = page_actor()
+    assert actor is not None
+    rt = runtime()
+    prefix = settings_of().vietqr_reference_prefix
+    new_id = replace_sale(
+        rt.engine, document_id, form.reason.data, sale, actor=actor, now=rt.now, tools=rt.tools, reference_prefix=prefix
+    )
+    return redirect(url_for("counter.done", document_id=new_id))
+
+
+def _confirmation(form: ReplacementForm, sale: CounterSale, original: dict[str, Any]) -> tuple[str, int]:
+    """The page before replacing: the original beside the replacement exactly as it would be issued (previewed)."""
+    actor = page_actor()
+    assert actor is not None
+    preview = parse_document(preview_document(runtime().engine, receipt_request(sale), actor=actor, now=runtime().now))
     form.confirmed.data = "1"
     posted = [(name, value) for name, value in request.form.items(multi=True) if name.startswith("sl-")]
-    return render_template(
+    page = render_template(
         "counter/replace_confirm.html",
         actor=actor,
         form=form,
@@ -201,7 +207,8 @@ def replace(document_id: int) -> Response | tuple[str, int]:
         posted=posted,
         words=payments.words,
         format_number=format_number,
-    ), 200
+    )
+    return page, 200
 
 
 @bp.route("/quay/bien-lai/<int:document_id>/sai-sot", methods=["GET", "POST"])
