@@ -85,10 +85,13 @@ class Day:
         page.wait_for_url("**/thay-the")
         assert page.input_value("#payer_name") == "Trần Thị Bích"  # filled from the original
         self.check("07-replace-form")
-        page.focus("#sl-LP-CT")
-        keys.press("Control+A")
+        assert page.evaluate("document.activeElement.id") == "tim"
+        keys.type("LP-CT")
+        keys.press("Enter")  # the single match's quantity, selected
         keys.type(quantity)
-        page.focus("#reason")
+        for _ in range(7):
+            keys.press("Tab")  # → payer name, ID, address, dossier code, payment, cash part, reason
+        assert page.evaluate("document.activeElement.id") == "reason"
         keys.type(reason)
         keys.press("F8")
         page.wait_for_selector("text=Xác nhận thay thế biên lai số")
@@ -104,9 +107,12 @@ class Day:
         self.choose("#sai-sot-moi")
         page.wait_for_url("**/sai-sot")
         self.check("11-notice-form")
-        page.focus("#soft_errors-1")  # Sai địa chỉ người mua
-        keys.press("Space")
-        page.focus("#reason")
+        assert page.evaluate("document.activeElement.id") == "soft_errors-0"
+        keys.press("Tab")
+        keys.press("Space")  # Sai địa chỉ người mua
+        for _ in range(3):
+            keys.press("Tab")  # → the two other errors, the reason
+        assert page.evaluate("document.activeElement.id") == "reason"
         keys.type(reason)
         keys.press("F8")
         page.wait_for_url("**/quay/bien-lai/*#sai-sot")
