@@ -53,6 +53,11 @@ def _notice_body(page: str, **data: Any) -> dict[str, Any]:
     return {"csrf_token": csrf_of(page), "form_key": key.group(1), **data}
 
 
+def _ids_unique(page: str) -> bool:
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    return len(ids) == len(set(ids))
+
+
 def _state(engine: Engine, document_id: int) -> str:
     with engine.connect() as conn:
         return str(conn.execute(select(documents.c.state).where(documents.c.id == document_id)).scalar_one())
@@ -76,6 +81,8 @@ def test_replace_a_receipt_made_by_mistake(cashier: FlaskClient, engine: Engine,
     assert 'value="Trần Thị Bich"' in page
     assert re.search(r'name="sl-LP-CT"\s+value="3"', page)
     assert 'value="001190000001"' in page
+    assert _ids_unique(page)
+    assert _ids_unique(listed)
 
     url = f"/quay/bien-lai/{original}/thay-the"
     missing = cashier.post(url, data=_replacement_body(page, reason=""))
@@ -91,6 +98,7 @@ def test_replace_a_receipt_made_by_mistake(cashier: FlaskClient, engine: Engine,
     assert re.search(r'id="so-tien-moi">4\.000', shown)
     assert _count(engine) == 1  # the confirmation issues nothing
     assert 'name="confirmed" type="hidden" value="1"' in shown
+    assert _ids_unique(shown)
 
     body = _replacement_body(page, confirmed="1")
     done = cashier.post(url, data=body)
@@ -111,6 +119,8 @@ def test_replace_a_receipt_made_by_mistake(cashier: FlaskClient, engine: Engine,
     assert "đã bị thay thế bởi biên lai số" in old_page
     assert f'href="/quay/bien-lai/{new}">2</a>' in old_page
     assert 'id="thay-the"' not in old_page  # a replaced receipt offers no correction
+    assert _ids_unique(old_page)
+    assert _ids_unique(new_page)
     printed = pdf_text(cashier.get(f"/quay/bien-lai/{new}/pdf").data, tmp_path)
     assert "Trần Thị Bích" in printed
     assert "4.000" in printed
@@ -145,6 +155,7 @@ def test_an_error_notice_for_a_soft_error(cashier: FlaskClient, engine: Engine, 
     page = cashier.get(url).get_data(as_text=True)
     assert "Sai tên người mua" in page
     assert "Sai số tiền bằng chữ" in page
+    assert _ids_unique(page)
     empty = cashier.post(url, data=_notice_body(page, reason=""))
     assert empty.status_code == 422
     text = empty.get_data(as_text=True)

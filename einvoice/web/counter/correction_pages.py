@@ -42,7 +42,7 @@ SHIFT_CLOSED = (
     "Đề nghị bộ phận tài chính thay thế."
 )
 REFUSALS: tuple[type[Exception], ...] = (ForbiddenError, NotInOpenShiftError, IllegalTransition)
-#: The most receipts one counter could issue in a day (the list pages through them all when searching a number).
+#: Pages of 100 read at most when searching today's receipts by number (a counter issues far fewer in a day).
 DAY_PAGES = 100
 
 
