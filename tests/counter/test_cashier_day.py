@@ -109,7 +109,7 @@ class Day:
         self.check("11-notice-form")
         assert page.evaluate("document.activeElement.id") == "soft_errors-0"
         keys.press("Tab")
-        keys.press("Space")  # Sai địa chỉ người mua
+        keys.press("Space")  # Sai địa chỉ người nộp
         for _ in range(3):
             keys.press("Tab")  # → the two other errors, the reason
         assert page.evaluate("document.activeElement.id") == "reason"

@@ -153,7 +153,7 @@ def test_an_error_notice_for_a_soft_error(cashier: FlaskClient, engine: Engine, 
     original = _issued(cashier)
     url = f"/quay/bien-lai/{original}/sai-sot"
     page = cashier.get(url).get_data(as_text=True)
-    assert "Sai tên người mua" in page
+    assert "Sai tên người nộp" in page
     assert "Sai số tiền bằng chữ" in page
     assert _ids_unique(page)
     empty = cashier.post(url, data=_notice_body(page, reason=""))

@@ -23,6 +23,8 @@ from einvoice.domain.corrections import SOFT_ERRORS
 from einvoice.services.corrections import REASON_MAX
 
 _REQUIRED = "Vui lòng nhập {}"
+#: The soft errors as the counter says them: a receipt has a payer (người nộp), not a buyer.
+_PAYER_WORDS = {"buyer_name": "Sai tên người nộp", "buyer_address": "Sai địa chỉ người nộp"}
 
 
 def _form_key() -> HiddenField:
@@ -99,7 +101,7 @@ class ErrorNoticeForm(FlaskForm):  # type: ignore[misc]
     form_key = _form_key()
     soft_errors = SelectMultipleField(
         "Sai sót cần thông báo",
-        choices=[SelectChoice(code, words) for code, words in SOFT_ERRORS.items()],
+        choices=[SelectChoice(code, _PAYER_WORDS.get(code, words)) for code, words in SOFT_ERRORS.items()],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validate_choice=False,  # _soft_only says why in Vietnamese
