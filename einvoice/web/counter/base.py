@@ -8,6 +8,7 @@ enhances the counter (fee search as you type, shortcut keys) and nothing needs i
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -16,10 +17,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from einvoice.render.context import format_datetime
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError
 from einvoice.services.issuing import Actor
 from einvoice.web.auth import session_actor
 from einvoice.web.errors import error_response
+from einvoice.xmldoc.dsig import VIETNAM_TIME
 
 bp = Blueprint("counter", __name__, static_folder="static", static_url_path="/static/quay")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,6 +34,11 @@ def page_actor() -> Actor | None:
     if "page_actor" not in g:
         g.page_actor = session_actor()
     return cast(Actor | None, g.page_actor)
+
+
+def local_time(moment: datetime | None) -> str:
+    """Return a stored UTC moment as the counter reads it: Hà Nội time, dd/mm/yyyy hh:mm."""
+    return format_datetime(moment.astimezone(VIETNAM_TIME) if moment is not None else None)
 
 
 def staff(*roles: str) -> Callable[[F], F]:
