@@ -13,7 +13,7 @@ from einvoice.finance.rules import PAYMENT_LABELS_VI
 from einvoice.services.daily import daily_collections
 from einvoice.services.finance import Period, summarise
 from einvoice.web.counter.base import staff
-from einvoice.web.finance_pages.base import FINANCE, bp, documents_url, page, query_args, today
+from einvoice.web.finance_pages.base import FINANCE, bp, documents_url, figure_url, page, query_args, today
 from einvoice.web.runtime import runtime
 
 #: The spans the home page offers, in days.
@@ -51,6 +51,6 @@ def home() -> str:
         chart_methods=methods,
         method_totals={m: sum((a.get(m, Decimal(0)) for _, a in days), Decimal(0)) for m in methods},
         summary=summary,
-        top_fees=[(fee, documents_url(period, fee.filters)) for fee in summary.tables["fees"][:TOP_FEES]],
+        top_fees=[(fee, figure_url(period, "fees", fee)) for fee in summary.tables["fees"][:TOP_FEES]],
         all_url=documents_url(period, {"counted": "true"}),
     )

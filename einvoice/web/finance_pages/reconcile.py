@@ -24,6 +24,7 @@ from einvoice.web.finance_pages.base import (
     bp,
     chosen_period,
     documents_url,
+    figure_url,
     page,
     period_scope,
     query_args,
@@ -46,7 +47,7 @@ def reconcile() -> str | Response:
         return send_sheet(summary_sheet(summary.tables), file_format, name)
     given = {k: v for k, v in request.args.items() if k != "format"}
     tables = [
-        (name, TABLE_TITLES_VI[name], [(f, documents_url(chosen.period, f.filters)) for f in summary.tables[name]])
+        (name, TABLE_TITLES_VI[name], [(f, figure_url(chosen.period, name, f)) for f in summary.tables[name]])
         for name in TABLES
     ]
     return page(

@@ -1,0 +1,343 @@
+"""The finance pages without a browser: figures equal the services', links open the documents behind them, filters
+are strict, exports and reports read back, bank statements import once, and only finance (and admin) get in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from counter.conftest import PASSWORDS, csrf_of, sign_in
+from counter.page_roles import PAGES, PUBLIC
+from flask import Flask
+from flask.testing import FlaskClient
+from lxml import html as lxml_html
+from openpyxl import load_workbook
+from render.pdftools import pdf_text
+from sqlalchemy import Engine, select
+
+from einvoice.services import export_jobs
+from einvoice.services.daily import daily_collections
+from einvoice.services.finance import Period, summarise
+from einvoice.services.finance_list import FinanceFilter
+from einvoice.services.usage import usage
+from einvoice.storage.schema import documents
+
+
+def parsed(client: FlaskClient, url: str, status: int = 200) -> Any:
+    """Open ``url``; check its status, that the HTML parses with unique ids; return the document tree."""
+    answer = client.get(url)
+    assert answer.status_code == status, (url, answer.status_code, answer.get_data(as_text=True)[:600])
+    tree = lxml_html.document_fromstring(answer.get_data(as_text=True))
+    ids = [node.get("id") for node in tree.iter() if node.get("id")]
+    assert [i for i, n in Counter(ids).items() if n > 1] == [], url
+    assert tree.get("lang") == "vi"
+    assert len(tree.findall(".//h1")) == 1
+    return tree
+
+
+def amount(text: str) -> Decimal:
+    """Read an amount the pages write as ``1.250.000 ₫``."""
+    return Decimal(text.replace("₫", "").replace("\xa0", "").replace(".", "").replace(",", ".").strip())
+
+
+def test_finance_lands_on_the_finance_home(finance: FlaskClient) -> None:
+    """``/`` sends a finance user to the finance home, not to a placeholder."""
+    answer = finance.get("/")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/tai-chinh"
+
+
+def test_home_chart_and_its_table_hold_the_service_figures(
+    finance: FlaskClient, day: dict[str, Any], engine: Engine
+) -> None:
+    """The SVG chart is on the page; its table's total per day equals the daily collections of the service."""
+    for span in (30, 90):
+        tree = parsed(finance, f"/tai-chinh?days={span}")
+        assert tree.find(".//svg") is not None
+        assert tree.xpath("//svg//rect[@data-method]")
+        expected = {d: sum(a.values(), Decimal(0)) for d, a in daily_collections(engine, day["date"], day["date"]) if a}
+        rows = tree.xpath("//table[@id='so-lieu-bieu-do']/tbody/tr")
+        assert len(rows) == span
+        shown = {r.xpath("string(th)").strip(): amount(r.xpath("string(td[last()])")) for r in rows}
+        assert shown[day["date"].strftime("%d/%m/%Y")] == expected[day["date"]]
+        top = tree.xpath("//table[@id='phi-nhieu-nhat']/tbody/tr/th/text()")
+        assert top[0].startswith("Lệ phí chứng thực")
+
+
+def test_reconciliation_figures_open_the_documents_behind_them(
+    finance: FlaskClient, day: dict[str, Any], engine: Engine
+) -> None:
+    """Every figure of the day equals the service's and links to a document list of exactly that many documents."""
+    expected = summarise(engine, Period(day["date"], day["date"]))
+    tree = parsed(finance, f"/tai-chinh/doi-soat?day={day['date'].isoformat()}")
+    assert "thay thế" in tree.xpath("string(//*[@id='cach-tinh'])")
+    assert amount(tree.xpath("string(//*[@id='tong-cong']/strong[2])")) == expected.amount
+    opened = 0
+    for name, figures in expected.tables.items():
+        rows = tree.xpath(f"//table[@id='bang-{name}']/tbody/tr")
+        assert len(rows) == len(figures), name
+        for row, figure in zip(rows, figures, strict=True):
+            assert row.xpath("string(th)").strip() == figure.label
+            assert amount(row.xpath("string(td[last()]/a/text())")) == figure.amount
+            link = row.xpath("td[last()-1]/a/@href")[0]
+            listed = parsed(finance, link + "&per_page=100")
+            caption = listed.xpath("string(//table[@id='chung-tu']/caption)")
+            assert caption.endswith(f"trong {figure.count}") or figure.count == 0, (name, caption)
+            opened += 1
+    assert opened >= 10
+    fees = tree.xpath("//table[@id='bang-fees']/tbody/tr/td[1]/text()")
+    assert "Thông tư 226/2016/TT-BTC" in fees  # each fee with its legal basis
+
+
+def test_reconciliation_of_a_month_and_a_shift(finance: FlaskClient, day: dict[str, Any], engine: Engine) -> None:
+    """A month sums the days of the month; a shift's page names the shift and links to the counter's shift page."""
+    month = day["date"].strftime("%Y-%m")
+    tree = parsed(finance, f"/tai-chinh/doi-soat?month={month}")
+    first = day["date"].replace(day=1)
+    assert tree.xpath("string(//h1)") == f"Đối soát tháng {first.strftime('%m/%Y')}"
+    expected = summarise(engine, Period(first, first.replace(day=31)))
+    assert amount(tree.xpath("string(//*[@id='tong-cong']/strong[2])")) == expected.amount
+    missing = parsed(finance, "/tai-chinh/doi-soat?shift_id=424242", status=404)
+    assert missing.xpath("string(//h1)")
+
+
+def test_unknown_filter_is_a_400_page_naming_it(finance: FlaskClient, day: dict[str, Any]) -> None:
+    """A filter the list does not know, or a value that does not parse, is refused by name: never ignored."""
+    tree = parsed(finance, "/tai-chinh/chung-tu?paymentmethod=TM", status=400)
+    assert tree.xpath("//li[@data-filter]/@data-filter") == ["paymentmethod"]
+    assert "paymentmethod" in tree.xpath("string(//*[@id='loi'])")
+    bad = parsed(finance, "/tai-chinh/doi-soat?day=2026-02-30", status=400)
+    assert bad.xpath("//li[@data-filter]/@data-filter") == ["day"]
+    parsed(finance, "/tai-chinh?days=7", status=400)
+    parsed(finance, "/tai-chinh/bao-cao/su-dung?month=2026-13", status=400)
+
+
+def test_document_list_shows_what_finance_reads(finance: FlaskClient, day: dict[str, Any]) -> None:
+    """A filtered list shows only its documents, with cashier, counter, payment method and fee lines; it pages."""
+    tree = parsed(finance, "/tai-chinh/chung-tu?payment_method=CK&per_page=5")
+    rows = tree.xpath("//table[@id='chung-tu']/tbody/tr")
+    assert 0 < len(rows) <= 5
+    assert {r.xpath("string(td[7])") for r in rows} == {"Chuyển khoản"}
+    assert all(r.xpath("string(td[8])").startswith("Lệ phí") for r in rows)
+    nxt = tree.xpath("//a[@rel='next']/@href")
+    assert len(nxt) == 1
+    assert "payment_method=CK" in nxt[0]
+    assert "page=2" in nxt[0]
+
+
+def test_summary_downloads_equal_the_page(finance: FlaskClient, day: dict[str, Any], engine: Engine) -> None:
+    """The reconciliation's CSV and XLSX hold the service's figures (CSV with BOM, XLSX amounts as numbers)."""
+    expected = summarise(engine, Period(day["date"], day["date"]))
+    by_method = {f.label: f.amount for f in expected.tables["payment_methods"]}
+    text = finance.get(f"/tai-chinh/doi-soat?day={day['date'].isoformat()}&format=csv").get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    read = {r["Nội dung"]: Decimal(r["Số tiền"]) for r in rows if r["Bảng"] == "Theo hình thức thanh toán"}
+    assert read == by_method
+    answer = finance.get(f"/tai-chinh/doi-soat?day={day['date'].isoformat()}&format=xlsx")
+    sheet = load_workbook(io.BytesIO(answer.get_data())).active
+    assert sheet is not None
+    cells = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "Theo hình thức thanh toán"]
+    assert {row[1]: Decimal(row[4]) for row in cells} == by_method
+
+
+def _wait_done(client: FlaskClient, url: str) -> Any:
+    """Reload the job page (as a person without scripts would) until it has finished; bounded."""
+    pause = 0.05
+    for _ in range(60):
+        tree = parsed(client, url)
+        state = tree.xpath("string(//*[@id='tien-do']/@data-state)")
+        if state in export_jobs.FINISHED:
+            return tree
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+    raise AssertionError(f"the export is still {state}")
+
+
+def test_export_job_through_the_pages(finance: FlaskClient, day: dict[str, Any]) -> None:
+    """The list's export button starts a job; its page ends with a download whose rows are the list's documents."""
+    url = f"/tai-chinh/chung-tu?date_from={day['date'].isoformat()}&payment_method=TM"
+    tree = parsed(finance, url)
+    fields = {i.get("name"): i.get("value") for i in tree.xpath("//form[contains(@class,'export-form')]//input")}
+    assert fields["payment_method"] == "TM"
+    started = finance.post("/tai-chinh/xuat", data={**fields, "format": "xlsx"})
+    assert started.status_code == 302
+    job_url = started.headers["Location"]
+    done = _wait_done(finance, job_url)
+    assert done.xpath("string(//progress/@value)") == "100"
+    download = finance.get(done.xpath("//a[@id='tai-ve']/@href")[0])
+    assert download.status_code == 200
+    sheet = load_workbook(io.BytesIO(download.get_data())).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert {r["Hình thức thanh toán"] for r in rows} == {"TM"}
+    listed = parsed(finance, url + "&per_page=100")
+    numbers = {r.xpath("string(td[2]/a/text())") for r in listed.xpath("//table[@id='chung-tu']/tbody/tr")}
+    assert {str(r["Số"]) for r in rows} == numbers
+
+
+def test_export_refuses_unknown_filters_and_stale_forms(finance: FlaskClient, day: dict[str, Any]) -> None:
+    """An export form with an unknown filter is a 400 naming it; without its CSRF token it does nothing."""
+    token = csrf_of(finance.get("/tai-chinh/chung-tu").get_data(as_text=True))
+    bad = finance.post("/tai-chinh/xuat", data={"csrf_token": token, "format": "csv", "paymentmethod": "TM"})
+    assert bad.status_code == 400
+    assert "paymentmethod" in bad.get_data(as_text=True)
+    assert finance.post("/tai-chinh/xuat", data={"format": "csv"}).status_code == 400
+
+
+def test_cancel_a_job_from_its_page(finance: FlaskClient, world: dict[str, Any], engine: Engine, clock: Any) -> None:
+    """A queued job is cancelled by its page's button; cancelling a finished job answers the conflict page."""
+    job_id = export_jobs.create_job(engine, world["users"]["finance"]["id"], FinanceFilter(), "csv", clock())
+    tree = parsed(finance, f"/tai-chinh/xuat/{job_id}")
+    assert tree.xpath("//button[@id='huy']")
+    assert tree.xpath("//a[@id='tai-lai']")  # without scripts, a link reloads the progress
+    token = tree.xpath("string(//form[.//button[@id='huy']]//input[@name='csrf_token']/@value)")
+    answer = finance.post(f"/tai-chinh/xuat/{job_id}/huy", data={"csrf_token": token})
+    assert answer.status_code == 302
+    assert export_jobs.get_job(engine, job_id, world["users"]["finance"]["id"])["state"] == "cancelled"
+    assert finance.post(f"/tai-chinh/xuat/{job_id}/huy", data={"csrf_token": token}).status_code == 409
+
+
+def statement_for(receipts: list[Any], day: Any) -> bytes:
+    """Return a Vietcombank CSV statement paying ``receipts`` by their reference, plus one foreign credit."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["SAO KÊ TÀI KHOẢN"])
+    writer.writerow(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi nợ", "Số tiền ghi có", "Mô tả"])
+    for i, r in enumerate(receipts):
+        writer.writerow([day.strftime("%d/%m/%Y"), f"5243.{i:05d}", "", f"{r.total:,}", f"LP {r.series} {r.number} CK"])
+    writer.writerow([day.strftime("%d/%m/%Y"), "5243.99999", "", "5,000,000", "TRA LUONG THANG 2"])
+    writer.writerow(["Tổng"])
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def transfer_receipts(engine: Engine, world: dict[str, Any]) -> list[Any]:
+    """Return the world's first series' receipts paid by transfer alone (their references are unique)."""
+    from einvoice.services.ledger import catch_up
+    from einvoice.storage.schema import finance_facts
+
+    catch_up(engine)
+    d = documents.c
+    with engine.connect() as conn:
+        return conn.execute(
+            select(d.id, d.series, d.number, d.total)
+            .join(finance_facts, finance_facts.c.document_id == d.id)
+            .where(finance_facts.c.payment_method == "CK", d.state == "issued", d.series_id == world["receipts"]["id"])
+            .order_by(d.id)
+        ).all()
+
+
+def test_bank_statement_imports_once_and_explains(
+    finance: FlaskClient, day: dict[str, Any], engine: Engine, world: dict[str, Any]
+) -> None:
+    """Matched lines name their receipt and why; the foreign credit is unmatched; a second import changes nothing."""
+    receipts = transfer_receipts(engine, world)[:2]
+    assert len(receipts) == 2
+    data = statement_for(receipts, day["date"])
+
+    def upload() -> Any:
+        token = csrf_of(finance.get("/tai-chinh/sao-ke").get_data(as_text=True))
+        body = {"csrf_token": token, "bank": "VCB", "statement": (io.BytesIO(data), "vcb.csv")}
+        answer = finance.post("/tai-chinh/sao-ke", data=body, content_type="multipart/form-data")
+        assert answer.status_code == 302, answer.get_data(as_text=True)[:800]
+        return parsed(finance, answer.headers["Location"])
+
+    first = upload()
+    assert "Đã nhập 3 dòng mới" in first.xpath("string(//*[@id='ket-qua-nhap'])")
+    matched = first.xpath("//table[@id='da-khop']/tbody/tr")
+    assert len(matched) == 2
+    assert all("Khớp" in r.xpath("string(td[6])") for r in matched)
+    assert {r.xpath("string(td[5])") for r in matched} == {f"EBL01/{r.series} số {r.number}" for r in receipts}
+    unmatched = first.xpath("//table[@id='chua-khop']/tbody/tr")
+    assert [r.xpath("string(td[5])") for r in unmatched] == ["Không thuộc biên lai nào"]
+    unpaid = {r.xpath("string(td[1])") for r in first.xpath("//table[@id='chua-nhan-tien']/tbody/tr")}
+    assert not unpaid & {f"EBL01/{r.series} số {r.number}" for r in receipts}
+    again = upload()
+    assert "Đã nhập 0 dòng mới; 3 dòng đã có" in again.xpath("string(//*[@id='ket-qua-nhap'])")
+    assert len(again.xpath("//table[@id='da-khop']/tbody/tr")) == 2
+
+
+def test_unreadable_statement_is_named_not_a_500(finance: FlaskClient, day: dict[str, Any]) -> None:
+    """A file that is not a statement of the chosen layout shows the form again with the problem beside the file."""
+    token = csrf_of(finance.get("/tai-chinh/sao-ke").get_data(as_text=True))
+    for name, content in (("x.xlsx", b"not a workbook"), ("x.csv", b"\xff\xfe\x00bad")):
+        body = {"csrf_token": token, "bank": "BIDV", "statement": (io.BytesIO(content), name)}
+        answer = finance.post("/tai-chinh/sao-ke", data=body, content_type="multipart/form-data")
+        assert answer.status_code == 422
+        page = answer.get_data(as_text=True)
+        assert "Không đọc được sao kê" in page
+        assert "<title>Lỗi: " in page
+
+
+def test_receipt_table_of_the_day(finance: FlaskClient, day: dict[str, Any], engine: Engine, tmp_path: Any) -> None:
+    """Every receipt of the day has its row (replacements marked); CSV, XLSX and PDF hold the same rows."""
+    with engine.connect() as conn:
+        stored = conn.execute(select(documents.c.total, documents.c.corrects_id)).all()
+    url = f"/tai-chinh/bao-cao/bang-tong-hop-bien-lai?day={day['date'].isoformat()}"
+    tree = parsed(finance, url)
+    rows = tree.xpath("//table[@id='bang-1']/tbody/tr")
+    assert len(rows) == len(stored) == 39
+    assert sum(amount(r.xpath("string(td[7])")) for r in rows) == sum(t for t, _ in stored)
+    text = finance.get(url + "&format=csv").get_data(as_text=True)
+    read = list(csv.DictReader(io.StringIO(text[1:])))
+    assert len(read) == 39
+    assert sum(Decimal(r["(7) Số tiền"]) for r in read) == sum(t for t, _ in stored)
+    sheet = load_workbook(io.BytesIO(finance.get(url + "&format=xlsx").get_data())).active
+    assert sheet is not None
+    assert sheet.max_row == 40
+    pdf = finance.get(url + "&format=pdf")
+    assert pdf.mimetype == "application/pdf"
+    printed = pdf_text(pdf.get_data(), tmp_path)
+    assert "01/TH-BLĐT" in printed
+    assert "BẢNG TỔNG HỢP DỮ LIỆU BIÊN LAI ĐIỆN TỬ" in printed
+
+
+def test_usage_report(finance: FlaskClient, day: dict[str, Any], engine: Engine, tmp_path: Any) -> None:
+    """The usage page shows the service's used/replaced counts per series; its PDF prints them."""
+    expected = usage(engine, day["date"], day["date"])
+    url = f"/tai-chinh/bao-cao/su-dung?date_from={day['date'].isoformat()}&date_to={day['date'].isoformat()}"
+    tree = parsed(finance, url)
+    rows = tree.xpath("//table[@id='su-dung']/tbody/tr")
+    shown = {
+        (r.xpath("string(td[3])"), r.xpath("string(td[4])")): (r.xpath("string(td[7])"), r.xpath("string(td[8])"))
+        for r in rows
+    }
+    assert shown == {(u.template, u.symbol): (str(u.used), str(u.replaced)) for u in expected}
+    assert sum(u.replaced for u in expected) == 3
+    assert "(5) Số đã sử dụng trong kỳ" in tree.xpath("string(//table[@id='su-dung']/thead)")
+    read = list(csv.DictReader(io.StringIO(finance.get(url + "&format=csv").get_data(as_text=True)[1:])))
+    assert [int(r["Số đã sử dụng trong kỳ"]) for r in read] == [u.used for u in expected]
+    printed = pdf_text(finance.get(url + "&format=pdf").get_data(), tmp_path)
+    assert "TÌNH HÌNH SỬ DỤNG BIÊN LAI, HÓA ĐƠN" in printed
+
+
+FINANCE_PAGES = sorted(
+    (rule, method) for (rule, method), roles in PAGES.items() if rule.startswith("/tai-chinh") and roles != PUBLIC
+)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "cashier"])
+def test_cashier_and_public_are_refused_everywhere(
+    counter_app: Flask, world: dict[str, Any], day: dict[str, Any], role: str
+) -> None:
+    """Anonymous visitors are sent to sign in and a cashier gets 403 on every finance page, with data present."""
+    client = counter_app.test_client()
+    if role == "cashier":
+        sign_in(client, world["users"]["cashier"]["username"], PASSWORDS["cashier"])
+    assert len(FINANCE_PAGES) >= 10
+    for rule, method in FINANCE_PAGES:
+        url = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", rule) + f"?day={day['date'].isoformat()}"
+        answer = client.open(url, method=method)
+        if role == "anonymous":
+            assert answer.status_code == 302, rule
+            assert answer.headers["Location"].startswith("/dang-nhap"), rule
+        else:
+            assert answer.status_code == 403, rule
+            assert "Không có quyền" in answer.get_data(as_text=True)
