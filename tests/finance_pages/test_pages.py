@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from counter.conftest import PASSWORDS, csrf_of, sign_in
+from counter.conftest import PASSWORDS, csrf_of, issue, sign_in
 from counter.page_roles import PAGES, PUBLIC
 from flask import Flask
 from flask.testing import FlaskClient
@@ -105,6 +105,24 @@ def test_reconciliation_of_a_month_and_a_shift(finance: FlaskClient, day: dict[s
     assert amount(tree.xpath("string(//*[@id='tong-cong']/strong[2])")) == expected.amount
     missing = parsed(finance, "/tai-chinh/doi-soat?shift_id=424242", status=404)
     assert missing.xpath("string(//h1)")
+
+
+def test_reconciliation_of_a_shift(counter_app: Flask, finance: FlaskClient, world: dict[str, Any]) -> None:
+    """Receipts issued at the counter open a shift; the finance day lists it and reconciles exactly its receipts."""
+    cashier = counter_app.test_client()
+    sign_in(cashier, world["users"]["cashier"]["username"], PASSWORDS["cashier"])
+    for quantity in ("2", "3"):
+        assert issue(cashier, {"LP-CT": quantity}, payer_name="Trần Thị Bích").status_code == 302
+    day_page = parsed(finance, "/tai-chinh/doi-soat")
+    options = day_page.xpath("//select[@id='chon-ca']/option")
+    assert len(options) == 1
+    assert "Lê Văn Cường" in options[0].text
+    shift_id = options[0].get("value")
+    tree = parsed(finance, f"/tai-chinh/doi-soat?shift_id={shift_id}")
+    assert tree.xpath("string(//h1)") == f"Đối soát ca số {shift_id}"
+    assert tree.xpath(f"//a[@href='/quay/ca/{shift_id}']")
+    assert tree.xpath("string(//*[@id='tong-cong']/strong[1])") == "2"
+    assert amount(tree.xpath("string(//*[@id='tong-cong']/strong[2])")) == Decimal(10_000)
 
 
 def test_unknown_filter_is_a_400_page_naming_it(finance: FlaskClient, day: dict[str, Any]) -> None:
