@@ -359,3 +359,24 @@ def test_cashier_and_public_are_refused_everywhere(
         else:
             assert answer.status_code == 403, rule
             assert "Không có quyền" in answer.get_data(as_text=True)
+
+
+def test_document_filter_form_keeps_the_figure_and_says_it_in_words(finance: FlaskClient, day: dict[str, Any]) -> None:
+    """The list says its filters in Vietnamese; its form narrows within them, a blank field meaning any."""
+    url = f"/tai-chinh/chung-tu?date_from={day['date'].isoformat()}&counted=true&fee=LP-KS"
+    tree = parsed(finance, url)
+    said = tree.xpath("string(//*[@id='bo-loc'])")
+    assert "chỉ chứng từ được cộng" in said
+    assert day["date"].strftime("%d/%m/%Y") in said
+    hidden = {
+        i.get("name"): i.get("value") for i in tree.xpath("//form[@aria-label='Lọc chứng từ']//input[@type='hidden']")
+    }
+    assert hidden == {"counted": "true", "fee": "LP-KS"}
+    everything = parsed(finance, url + "&payment_method=&state=&per_page=100")
+    only_cash = parsed(finance, url + "&payment_method=TM&state=&per_page=100")
+    count = len(everything.xpath("//table[@id='chung-tu']/tbody/tr"))
+    assert 0 < len(only_cash.xpath("//table[@id='chung-tu']/tbody/tr")) < count
+    assert all(
+        "Lệ phí đăng ký khai sinh" in r.xpath("string(td[8])")
+        for r in everything.xpath("//table[@id='chung-tu']/tbody/tr")
+    )

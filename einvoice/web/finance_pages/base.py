@@ -62,7 +62,7 @@ def query_args(schema: Schema, source: Mapping[str, str] | None = None) -> dict[
     if unknown:
         raise BadQuery([(name, f"Bộ lọc không được hỗ trợ: “{name}”") for name in unknown])
     try:
-        return dict(schema.load(dict(given)))
+        return dict(schema.load({name: value for name, value in given.items() if value != ""}))  # a blank field: any
     except ValidationError as error:
         names = sorted(error.messages if isinstance(error.messages, dict) else {"_schema": error.messages})
         raise BadQuery(

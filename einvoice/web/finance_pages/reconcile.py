@@ -64,6 +64,21 @@ def reconcile() -> str | Response:
     )
 
 
+#: The list's filters in words, for the line that says what the list shows.
+FILTER_NAMES_VI = {
+    "date_from": "từ ngày",
+    "date_to": "đến ngày",
+    "kind": "loại",
+    "series_id": "mã ký hiệu",
+    "counter_id": "mã quầy",
+    "cashier_id": "mã thu ngân",
+    "state": "trạng thái",
+    "payment_method": "hình thức",
+    "fee": "khoản thu",
+    "counted": "chỉ chứng từ được cộng",
+}
+
+
 @bp.get("/tai-chinh/chung-tu")
 @staff(*FINANCE)
 def documents() -> str:
@@ -71,7 +86,7 @@ def documents() -> str:
     args = query_args(ListQuery())
     number, per_page = args.pop("page"), args.pop("per_page")
     items, total = list_documents(runtime().engine, FinanceFilter(**args), page=number, per_page=per_page)
-    filters = {k: v for k, v in request.args.items() if k not in ("page", "per_page")}
+    filters = {k: v for k, v in request.args.items() if k not in ("page", "per_page") and v != ""}
 
     def page_url(to: int) -> str:
         return url_for("finance_pages.documents") + "?" + urlencode({**filters, "page": to, "per_page": per_page})
@@ -86,6 +101,7 @@ def documents() -> str:
         pages=pages,
         shown=shown,
         filters=filters,
+        filter_names=FILTER_NAMES_VI,
         previous_url=page_url(number - 1) if number > 1 else None,
         next_url=page_url(number + 1) if number < pages else None,
         form=ActionForm(),
