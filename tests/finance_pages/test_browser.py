@@ -12,7 +12,7 @@ import pytest
 from counter import test_cashier_day
 from counter.conftest import PASSWORDS
 from counter.test_cashier_day import Day, _launch
-from finance_pages.test_pages import statement_for, transfer_receipts
+from finance_pages.test_bank_and_reports import statement_for, transfer_receipts
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import Engine

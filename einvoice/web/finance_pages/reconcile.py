@@ -75,7 +75,7 @@ FILTER_NAMES_VI = {
     "state": "trạng thái",
     "payment_method": "hình thức",
     "fee": "khoản thu",
-    "counted": "chỉ chứng từ được cộng",
+    "counted": "được cộng vào tổng",
 }
 
 
