@@ -120,6 +120,11 @@ def test_the_finance_day(
             run.check("06-export-waiting")
             export_jobs.run_job(engine, waiting, settings_of(counter_app).data_dir / "exports", day["now"])
             page.wait_for_selector("#tai-ve")  # no reload by the test: the page's script polled the job
+            stopped = export_jobs.create_job(engine, owner, FinanceFilter(), "xlsx", day["now"]())
+            page.goto(f"{live_url}/tai-chinh/xuat/{stopped}")
+            run.choose("#huy")
+            page.wait_for_selector("#tien-do[data-state='cancelled']")
+            run.check("07-export-cancelled")
 
             page.goto(live_url + "/tai-chinh/sao-ke")
             page.select_option("#bank", "VCB")
@@ -129,19 +134,25 @@ def test_the_finance_day(
             page.wait_for_selector("#ket-qua-nhap")
             assert "Đã nhập 3 dòng mới" in page.inner_text("#ket-qua-nhap")
             assert page.locator("#da-khop tbody tr").count() == 2
-            run.check("07-bank-statement")
+            run.check("08-bank-statement")
+            page.select_option("#bank", "BIDV")
+            page.set_input_files("#statement", files=[{"name": "x.xlsx", "mimeType": "text/plain", "buffer": b"no"}])
+            run.choose("#nhap")
+            page.wait_for_selector(".error-summary")
+            assert page.title().startswith("Lỗi: ")
+            run.check("09-bank-statement-unreadable")
 
             page.goto(f"{live_url}/tai-chinh/bao-cao/bang-tong-hop-bien-lai?day={iso}")
             assert page.locator("#bang-1 tbody tr").count() == 39
-            run.check("08-receipt-table")
+            run.check("10-receipt-table")
             href = page.get_attribute("#tai-pdf", "href")
             assert href is not None
             assert page.request.get(live_url + href).body().startswith(b"%PDF")
             page.goto(f"{live_url}/tai-chinh/bao-cao/su-dung?date_from={iso}&date_to={iso}")
             assert page.locator("#su-dung tbody tr").count() >= 2
-            run.check("09-usage-report")
+            run.check("11-usage-report")
             page.goto(f"{live_url}/tai-chinh/chung-tu?paymentmethod=TM")
             assert "paymentmethod" in page.inner_text("#loi")
-            run.check("10-unknown-filter")
+            run.check("12-unknown-filter")
         finally:
             browser.close()
