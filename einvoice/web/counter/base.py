@@ -26,7 +26,7 @@ from einvoice.xmldoc.dsig import VIETNAM_TIME
 
 bp = Blueprint("counter", __name__, static_folder="static", static_url_path="/static/quay")
 F = TypeVar("F", bound=Callable[..., Any])
-HOME = {"cashier": "counter.home", "finance": "counter.finance", "admin": "counter.settings"}
+HOME = {"cashier": "counter.home", "finance": "finance_pages.home", "admin": "counter.settings"}
 
 
 def page_actor() -> Actor | None:
@@ -67,13 +67,6 @@ def root() -> Response:
     if actor is None:
         return redirect(url_for("public.lookup_form"))
     return redirect(url_for(HOME.get(actor.role, "public.lookup_form")))
-
-
-@bp.get("/tai-chinh")
-@staff("finance")
-def finance() -> str:
-    """The finance desk (its pages come with the finance issue)."""
-    return render_template("counter/placeholder.html", actor=page_actor(), title="Tài chính")
 
 
 @bp.get("/quan-tri")
