@@ -34,7 +34,7 @@ from einvoice.settings import Settings
 from einvoice.xmldoc.parse import load_root, read_document
 
 #: The version of the shipped templates; bump it whenever a template changes, so cached PDFs are rendered anew.
-TEMPLATE_VERSION = "2026.12-1"  # roll as one strip, A5 running header, unbreakable place names
+TEMPLATE_VERSION = "2026.12-2"  # discount minus sign, tax-rate header on one line, QR 4 px a module, fee units
 CACHE_FOLDER = "pdf-cache"
 _thread = threading.local()
 #: The id a roll template gives its last element, and the paper left below it, in CSS pixels (4 mm).

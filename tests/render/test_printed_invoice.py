@@ -12,7 +12,7 @@ from render.signed_docs import AUTHORITY_CODE, Sign
 
 from einvoice.domain.documents import Invoice
 from einvoice.domain.rates import VatRate
-from einvoice.domain.totals import goods_line, make_invoice
+from einvoice.domain.totals import goods_line, make_invoice, trade_discount_line
 from einvoice.render.pdf import TEMPLATE_VERSION, RenderSettings, render_document_pdf
 
 HEADER = "Tên hàng hóa, dịch vụ"
@@ -102,6 +102,31 @@ def test_lookup_code_and_address_are_printed(sample_pdf: bytes, tmp_path: Path) 
 def test_qr_decodes_to_the_lookup_url(sample_pdf: bytes, tmp_path: Path) -> None:
     """The QR read from the page image at 150 dpi is the document's lookup URL."""
     assert pdf_qr(sample_pdf, tmp_path) == "http://127.0.0.1:8000/tra-cuu/7K2P-9QAX-M4TD"
+
+
+def test_qr_decodes_at_110_dpi(sample_pdf: bytes, tmp_path: Path) -> None:
+    """The QR still reads from a page image at 110 dpi, a cheap scanner's or a phone photo's resolution."""
+    assert pdf_qr(sample_pdf, tmp_path, dpi=110) == "http://127.0.0.1:8000/tra-cuu/7K2P-9QAX-M4TD"
+
+
+def test_trade_discount_line_prints_with_its_minus_sign(sign: Sign, tmp_path: Path) -> None:
+    """A trade-discount line's amount, which the totals subtract, prints negative; goods lines stay positive."""
+    ten = VatRate.parse("10%")
+    lines = [
+        goods_line("Máy in laser đen trắng", Decimal(2), Decimal(4_500_000), ten, unit="Chiếc"),
+        trade_discount_line("Chiết khấu thương mại 5% máy in", Decimal(450_000), ten),
+    ]
+    text = flat(pdf_text(render(sign(spec_invoice(lines=lines))), tmp_path))
+    assert "Máy in laser đen trắng Chiếc 2 4.500.000 9.000.000 10%" in text
+    assert "2 Chiết khấu thương mại 5% máy in -450.000 10%" in text
+    assert "Thuế suất 10%: cộng tiền hàng 8.550.000 Tiền thuế 855.000" in text
+    assert "Tổng tiền thanh toán 9.405.000" in text
+
+
+def test_tax_rate_header_stays_on_one_line(sample_pdf: bytes, tmp_path: Path) -> None:
+    """The line table's header prints on one line: "Thuế suất" does not wrap under "Thuế"."""
+    header = next(line for line in pdf_text(sample_pdf, tmp_path).splitlines() if HEADER in line)
+    assert header.rstrip().endswith("Thành tiền Thuế suất")
 
 
 def test_qr_follows_the_configured_public_base_url(sign: Sign, tmp_path: Path) -> None:
