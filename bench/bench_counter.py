@@ -51,7 +51,7 @@ def prepare(data_dir: Path) -> tuple[Any, dict[str, Any]]:
         issuer_id=issuer["id"],
         kind="receipt",
         template="EBL01",
-        symbol=f"{year % 100}T",
+        symbol=f"{year % 100}TAA",
         counter_id=counter["id"],
     )
     catalogue.create_fee(
