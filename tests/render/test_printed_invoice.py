@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from render.signed_docs import AUTHORITY_CODE, Sign
 from einvoice.domain.documents import Invoice
 from einvoice.domain.rates import VatRate
 from einvoice.domain.totals import goods_line, make_invoice, trade_discount_line
+from einvoice.render.context import format_number
 from einvoice.render.pdf import TEMPLATE_VERSION, RenderSettings, render_document_pdf
 
 HEADER = "Tên hàng hóa, dịch vụ"
@@ -173,3 +175,28 @@ def test_long_names_and_addresses_wrap_inside_the_page(sign: Sign, tmp_path: Pat
     text = flat(pdf_text(pdf, tmp_path))
     assert "THƯƠNG MẠI DỊCH VỤ XUẤT NHẬP KHẨU CÔNG TY TRÁCH NHIỆM" in text
     assert "Quận Cầu Giấy, Thành phố Hà Nội, Số 123" in text
+
+
+def test_ten_page_invoice_prints_every_line_once_in_order_under_a_header_on_each_page(
+    sign: Sign, tmp_path: Path
+) -> None:
+    """400 lines run to 10 pages: each says "Trang x/10" under the table header; every line prints once, in order, with
+    its number, amount and rate; the totals come once, after the last line."""
+    invoice = builders.invoice(lines=400)
+    pages = pdf_pages(render(sign(invoice)), tmp_path)
+    assert len(pages) == 10
+    for number, page in enumerate(pages, start=1):
+        assert f"Trang {number}/10" in page
+        assert HEADER in page
+    text = "\n".join(pages)
+    rows = re.findall(
+        r"^\s*(\d+)\s+Hàng hóa số (\d+) – bút bi Thiên Long\s+Cái\s.*?([\d.]+)\s+(\S+%|KCT)\s*$", text, re.M
+    )
+    assert [int(row[0]) for row in rows] == list(range(1, 401))
+    assert [int(row[1]) for row in rows] == list(range(400))
+    assert [row[2] for row in rows] == [format_number(line.amount) for line in invoice.lines]
+    assert [row[3] for row in rows] == [line.vat_rate.code for line in invoice.lines if line.vat_rate]
+    total = f"Tổng tiền thanh toán {format_number(invoice.totals.total_payable)}"
+    assert flat(text).count(total) == 1
+    assert flat(text).index(total) > flat(text).index("Hàng hóa số 399 – bút bi Thiên Long")
+    assert total in flat(pages[-1])
