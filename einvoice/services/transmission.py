@@ -3,7 +3,8 @@
 Several workers may run (processes, hosts). Each round a worker packs queued items, then claims a **batch** of due
 messages with a lease in one commit (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite's write lock lets one claimant at
 a time), talks to the provider for all of them at once (a small thread pool), and records every outcome in one more
-commit. Per message:
+commit — made by the next round while that round's calls are under way, so that the provider's time and the
+database's overlap (:meth:`Worker.finish` records the last batch on stop). Per message:
 
 - never confirmed delivered: if an earlier attempt may have reached the provider (``attempts > 0``), it **asks the
   status first** and sends only if the provider does not have it; the attempt is counted and committed *before* the
@@ -13,7 +14,8 @@ commit. Per message:
   ``MTDTChieu`` and kept once by its own ``MTDiep``; each document moves ``send`` → ``accept``/``reject``.
 
 A call starts only while at least half the lease is left (the gateway's timeouts are far shorter), and outcomes are
-written only for messages whose lease this worker still holds, so a message is never in two workers' hands. When the
+written only for messages still under the lease of the claim that took them (this worker's name and that claim's
+lease end), so a message is never in two workers' hands. When the
 provider is unavailable, the calls of the batch not yet started are not made: they wait as long as the failed one.
 Failures back off exponentially with jitter; after ``max_attempts`` sends, or a refusal by the provider itself, the
 message is **parked** with its reason for an administrator, who can retry it (:func:`retry_parked`). Every attempt
