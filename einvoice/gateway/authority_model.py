@@ -52,7 +52,8 @@ def answer(message: env.Message, *, judge: Judge, signer: Signer, now: datetime)
         coded = code_invoice(message.items[0], new_authority_code(), signer, signing_time=now)
         return Answers(technical, _reply(header, env.CODED, [coded]))
     if header.code == env.ERROR_NOTICE:
-        return Answers(technical, _notice_result(header, message.items, signer, now))
+        judged = [(item, judge(item)) for item in message.items]  # a notice's signature is checked like any other
+        return Answers(technical, _notice_result(header, judged, signer, now))
     problems = [problem for item in message.items for problem in judge(item)]
     return Answers(technical, _check_result(header, "3" if problems else "2", problems, signer, now))
 
@@ -105,13 +106,16 @@ def _check_result(answered: env.Header, kind: str, problems: list[Problem], sign
     return _reply(answered, env.CHECK_RESULT, [_signed_notice(data, signer, now)])
 
 
-def _notice_result(answered: env.Header, items: tuple[bytes, ...], signer: Signer, now: datetime) -> bytes:
+def _notice_result(
+    answered: env.Header, judged: list[tuple[bytes, list[Problem]]], signer: Signer, now: datetime
+) -> bytes:
+    """Answer error notices (301): each row accepted (``TTTNCCQT`` 1), or refused (2) with the notice's problems."""
     data = _notice_data("01/TB-SSĐT", "Thông báo về việc tiếp nhận và kết quả xử lý", answered, now)
     etree.SubElement(data, "MGDDTu").text = answered.message_id
     etree.SubElement(data, "TGNhan").text = _local(now)
     listing = etree.SubElement(data, "DSHDon")
     number = 0
-    for item in items:
+    for item, problems in judged:
         for row in parse_untrusted(item).iterfind("DLTBao/DSHDon/HDon"):
             number += 1
             out = etree.SubElement(listing, "HDon")
@@ -120,7 +124,13 @@ def _notice_result(answered: env.Header, items: tuple[bytes, ...], signer: Signe
                 etree.SubElement(out, tag).text = (row.findtext(tag) or "").strip()
             etree.SubElement(out, "NLap").text = (row.findtext("Ngay") or "").strip()
             etree.SubElement(out, "TCTBao").text = (row.findtext("TCTBao") or "").strip()
-            etree.SubElement(out, "TTTNCCQT").text = "1"
+            etree.SubElement(out, "TTTNCCQT").text = "2" if problems else "1"
+            if problems:
+                reasons = etree.SubElement(out, "DSLDKTNhan")
+                for problem in problems:
+                    reason = etree.SubElement(reasons, "LDo")
+                    etree.SubElement(reason, "MLoi").text = "9999"
+                    etree.SubElement(reason, "MTLoi").text = f"{problem.code}: {problem.message_vi}"[:255]
     return _reply(answered, env.NOTICE_RESULT, [_signed_notice(data, signer, now)])
 
 

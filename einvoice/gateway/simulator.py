@@ -190,15 +190,19 @@ def judge_as_authority(xml: bytes) -> list[Problem]:
     """Return what the authority would refuse in one document: its signature, then the reading profile's errors."""
     head = env.without_declaration(xml)[:40]
     problems: list[Problem] = []
-    if not head.startswith(b"<TBao"):  # error notices are judged by their content only
-        report = verify_document(xml, allow_development=True)
-        if not report.valid:
-            problems.append(
-                Problem("SIGNATURE_INVALID", "DSCKS", "Chữ ký số không hợp lệ", "the signature does not verify")
-            )
+    report = verify_document(xml, allow_development=True)  # invoices, receipt tables and error notices alike
+    if not report.valid:
+        problems.append(
+            Problem("SIGNATURE_INVALID", "DSCKS", "Chữ ký số không hợp lệ", "the signature does not verify")
+        )
     if head.startswith((b"<HDon", b"<BLai")):
         problems += validate_document(xml, Profile.READ)  # what the authority accepts
     return problems
+
+
+def authority_root_path(data_dir: Path) -> Path:
+    """Return where the simulator keeps the root of its "CQT" certificate under ``data_dir``."""
+    return data_dir / "simulator" / "authority-root.pem"
 
 
 def authority_signer(data_dir: Path) -> Pkcs12Signer:
@@ -207,7 +211,7 @@ def authority_signer(data_dir: Path) -> Pkcs12Signer:
     The root's certificate is beside it (``authority-root.pem``): trust it, in development only, to verify coded
     invoices; a real coded invoice chains to the government CA instead (choice 17: by chain, never by subject).
     """
-    folder = data_dir / "simulator"
+    folder = authority_root_path(data_dir).parent
     p12, password = folder / "authority.p12", folder / "authority.password"
     if not p12.exists():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -235,7 +239,7 @@ def authority_signer(data_dir: Path) -> Pkcs12Signer:
             .sign(root_key, hashes.SHA256())
         )
         write_pkcs12(p12, password, key, certificate, [root])
-        (folder / "authority-root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
+        authority_root_path(data_dir).write_bytes(root.public_bytes(serialization.Encoding.PEM))
     return Pkcs12Signer.from_password_file(p12, password)
 
 
