@@ -96,14 +96,24 @@ def _check_result(answered: env.Header, kind: str, problems: list[Problem], sign
     etree.SubElement(data, "CCu").text = answered.message_id
     etree.SubElement(data, "SLuong").text = "1"
     if problems:
-        listing = etree.SubElement(etree.SubElement(data, "KHLKhac"), "DSLDo")
-        for index, problem in enumerate(problems, start=1):
-            row = etree.SubElement(listing, "LDo")
-            etree.SubElement(row, "STT").text = str(index)
-            etree.SubElement(row, "MLoi").text = problem.code[:4] if problem.code[:4].isdigit() else "9999"
-            etree.SubElement(row, "MTLoi").text = f"{problem.code}: {problem.message_vi}"[:255]
-            etree.SubElement(row, "HDXLy").text = "Sửa dữ liệu theo mô tả lỗi và gửi lại"
+        _reasons(etree.SubElement(etree.SubElement(data, "KHLKhac"), "DSLDo"), problems)
     return _reply(answered, env.CHECK_RESULT, [_signed_notice(data, signer, now)])
+
+
+def _reasons(listing: etree._Element, problems: list[Problem]) -> None:
+    """Write each problem as the authority writes a reason: ``LDo`` with ``MLoi``, ``MTLoi`` (Vietnamese), ``HDXLy``.
+
+    Our own problem codes are not the authority's numbers: such a problem gets ``MLoi`` 9999 and keeps its code at
+    the head of ``MTLoi``.
+    """
+    for index, problem in enumerate(problems, start=1):
+        numbered = problem.code.isdigit() and len(problem.code) <= 5
+        row = etree.SubElement(listing, "LDo")
+        etree.SubElement(row, "STT").text = str(index)
+        etree.SubElement(row, "MLoi").text = problem.code if numbered else "9999"
+        text = problem.message_vi if numbered else f"{problem.code}: {problem.message_vi}"
+        etree.SubElement(row, "MTLoi").text = text[:255]
+        etree.SubElement(row, "HDXLy").text = "Sửa dữ liệu theo mô tả lỗi và gửi lại"
 
 
 def _notice_result(
@@ -126,11 +136,7 @@ def _notice_result(
             etree.SubElement(out, "TCTBao").text = (row.findtext("TCTBao") or "").strip()
             etree.SubElement(out, "TTTNCCQT").text = "2" if problems else "1"
             if problems:
-                reasons = etree.SubElement(out, "DSLDKTNhan")
-                for problem in problems:
-                    reason = etree.SubElement(reasons, "LDo")
-                    etree.SubElement(reason, "MLoi").text = "9999"
-                    etree.SubElement(reason, "MTLoi").text = f"{problem.code}: {problem.message_vi}"[:255]
+                _reasons(etree.SubElement(out, "DSLDKTNhan"), problems)
     return _reply(answered, env.NOTICE_RESULT, [_signed_notice(data, signer, now)])
 
 
