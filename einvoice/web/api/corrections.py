@@ -32,6 +32,8 @@ from einvoice.web.api.schemas import DocumentOut, InvoiceIn, ReceiptIn, invoice_
 from einvoice.web.auth import current_actor, roles
 from einvoice.web.runtime import runtime, settings_of
 
+#: A stored notice, its status and its ``Location``.
+NoticeAnswer = tuple[dict[str, Any], int, dict[str, str]]
 blp = Blueprint("corrections", __name__, url_prefix=PREFIX, description="Replace, adjust, notify errors")
 MAX_SIGNED_QUANTITY = 10**9
 
@@ -145,18 +147,15 @@ def adjust_invoice(data: dict[str, Any], document_id: int) -> Response:
 @roles("finance", "admin")
 @idempotent
 @blp.arguments(ErrorNoticeIn())
-def notify_error(data: dict[str, Any], document_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+def notify_error(data: dict[str, Any], document_id: int) -> NoticeAnswer:
     """Record, sign and queue an error notice 04/SS for a soft error of document ``document_id``."""
+    return _noticed(notices.notify_error, document_id, tuple(data["errors"]), data["reason"])
+
+
+def _noticed(record: Callable[..., dict[str, Any]], document_id: int, *args: Any, **kw: Any) -> NoticeAnswer:
+    """Run the notice use case ``record`` about ``document_id`` as the caller; answer 201 with the stored notice."""
     rt = runtime()
-    notice = notices.notify_error(
-        rt.engine,
-        document_id,
-        tuple(data["errors"]),
-        data["reason"],
-        actor=current_actor(),
-        now=rt.now,
-        tools=rt.tools,
-    )
+    notice = record(rt.engine, document_id, *args, actor=current_actor(), now=rt.now, tools=rt.tools, **kw)
     return notice, 201, {"Location": f"{PREFIX}/documents/{document_id}"}
 
 
@@ -172,17 +171,7 @@ class CancellationIn(Schema):
 @roles("finance", "admin")
 @idempotent
 @blp.arguments(CancellationIn())
-def cancel_invoice(data: dict[str, Any], document_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+def cancel_invoice(data: dict[str, Any], document_id: int) -> NoticeAnswer:
     """Cancel an invoice issued before 1 July 2026 by a notice TCTBao=1, only when ``LEGACY_CANCEL`` is on (409
     otherwise: Circular 91 has no cancel procedure; adjust, replace or notify an error)."""
-    rt = runtime()
-    notice = notices.cancel_legacy(
-        rt.engine,
-        document_id,
-        data["reason"],
-        allowed=settings_of().legacy_cancel,
-        actor=current_actor(),
-        now=rt.now,
-        tools=rt.tools,
-    )
-    return notice, 201, {"Location": f"{PREFIX}/documents/{document_id}"}
+    return _noticed(notices.cancel_legacy, document_id, data["reason"], allowed=settings_of().legacy_cancel)
