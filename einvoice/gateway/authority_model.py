@@ -116,6 +116,10 @@ def _reasons(listing: etree._Element, problems: list[Problem]) -> None:
         etree.SubElement(row, "HDXLy").text = "Sửa dữ liệu theo mô tả lỗi và gửi lại"
 
 
+#: The columns a 301 echoes per document, with the receipt notice's name of each (our 04/SS-CTĐT, choice 19).
+_ANSWERED_COLUMNS = (("MCQTCap", "MCQTCap"), ("KHMSHDon", "KHMCTu"), ("KHHDon", "KHCTu"), ("SHDon", "SCTu"))
+
+
 def _notice_result(
     answered: env.Header, judged: list[tuple[bytes, list[Problem]]], signer: Signer, now: datetime
 ) -> bytes:
@@ -126,12 +130,14 @@ def _notice_result(
     listing = etree.SubElement(data, "DSHDon")
     number = 0
     for item, problems in judged:
-        for row in parse_untrusted(item).iterfind("DLTBao/DSHDon/HDon"):
+        notice = parse_untrusted(item)
+        rows = [*notice.iterfind("DLTBao/DSHDon/HDon"), *notice.iterfind("DLTBao/DSCTu/CTu")]
+        for row in rows:
             number += 1
             out = etree.SubElement(listing, "HDon")
             etree.SubElement(out, "STT").text = str(number)
-            for tag in ("MCQTCap", "KHMSHDon", "KHHDon", "SHDon"):
-                etree.SubElement(out, tag).text = (row.findtext(tag) or "").strip()
+            for tag, receipt_tag in _ANSWERED_COLUMNS:  # a receipt notice (04/SS-CTĐT) names its own columns
+                etree.SubElement(out, tag).text = (row.findtext(tag) or row.findtext(receipt_tag) or "").strip()
             etree.SubElement(out, "NLap").text = (row.findtext("Ngay") or "").strip()
             etree.SubElement(out, "TCTBao").text = (row.findtext("TCTBao") or "").strip()
             etree.SubElement(out, "TTTNCCQT").text = "2" if problems else "1"

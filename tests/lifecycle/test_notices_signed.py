@@ -4,7 +4,7 @@ plain cancel (TCTBao=1) exists only for legacy invoices, and only when LEGACY_CA
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,23 @@ def test_an_error_notice_is_signed_queued_and_answered(
         ("received", "301", "accepted"),
     ]
     assert detail["state"] == "explained"
+
+
+def test_a_receipt_notice_is_answered_for_that_receipt(
+    signing_app: Flask, world: dict[str, Any], auth: Any, engine: Engine, clock: Any, tmp_path: Path
+) -> None:
+    """A 04/SS-CTĐT about a receipt goes in a 300 and its 301 accepts that receipt (its own columns are read)."""
+    client = signing_app.test_client()
+    receipt = client.post("/api/v1/receipts", json=receipt_body(world), headers=auth("cashier", "rn-1")).get_json()
+    body = {"errors": ["buyer_name"], "reason": "Ghi sai tên người nộp"}
+    made = client.post(f"/api/v1/documents/{receipt['id']}/error-notices", json=body, headers=auth("finance", "rn-2"))
+    assert made.status_code == 201, made.get_json()
+    clock.value += timedelta(hours=11, minutes=1)  # the day's receipt table goes too
+    transmit(engine, simulated_authority(tmp_path / "data", clock), clock)
+    messages = client.get(f"/api/v1/documents/{receipt['id']}", headers=auth("finance")).get_json()["history"]
+    answered = [(m["type"], m["outcome"]) for m in messages["messages"] if m["direction"] == "received"]
+    assert ("301", "accepted") in answered
+    assert ("204", "accepted") in answered
 
 
 def test_the_authority_refuses_an_unsigned_notice(tmp_path: Path) -> None:
