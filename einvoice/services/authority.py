@@ -14,7 +14,7 @@ the day's table 01/TH-BLĐT) and its error notices in 300s; each message gets a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +47,7 @@ class Exchange:
     outcome: str  # sent: pending | sent | done | parked; received: received | refused | coded | accepted | rejected
     reasons: tuple[env.Reason, ...] = ()
     authority_code: str | None = None  # MCCQT, on a 202
+    about: str = "document"  # what the message carried: the document itself, or an error notice about it
 
     def as_dict(self) -> dict[str, Any]:
         """Return the exchange as the API shows it."""
@@ -59,6 +60,7 @@ class Exchange:
             "outcome": self.outcome,
             "reasons": [{"code": r.code, "text": r.text, "fix": r.fix} for r in self.reasons],
             "authority_code": self.authority_code,
+            "about": self.about,
         }
 
 
@@ -77,12 +79,8 @@ def authority_code_of(engine: Engine, document_id: int) -> str | None:
 
 
 def _messages(conn: Connection, document_id: int) -> list[Any]:
-    """The outbox messages carrying the document or one of its error notices, oldest first."""
+    """The outbox messages carrying the document or one of its error notices, oldest first, each with ``about``."""
     notices = select(error_notices.c.id).where(error_notices.c.document_id == document_id)
-    carrying = select(outbox_items.c.message_id).where(
-        outbox_items.c.message_id.is_not(None),
-        or_(outbox_items.c.document_id == document_id, outbox_items.c.notice_id.in_(notices)),
-    )
     query = (
         select(
             outbox_messages.c.id,
@@ -90,8 +88,10 @@ def _messages(conn: Connection, document_id: int) -> list[Any]:
             outbox_messages.c.mtdiep,
             outbox_messages.c.state,
             outbox_messages.c.sent_at,
+            outbox_items.c.notice_id,
         )
-        .where(outbox_messages.c.id.in_(carrying))
+        .join(outbox_items, outbox_items.c.message_id == outbox_messages.c.id)
+        .where(or_(outbox_items.c.document_id == document_id, outbox_items.c.notice_id.in_(notices)))
         .order_by(outbox_messages.c.id)
     )
     return list(conn.execute(query))
@@ -106,13 +106,15 @@ def exchanges(engine: Engine, document_id: int) -> list[Exchange]:
         ).first()
         identity = None if row is None else (row.template, row.series, str(row.number))  # its row of a 301
         for message in _messages(conn, document_id):
-            found.append(Exchange("sent", message.code, message.mtdiep, None, message.sent_at, message.state))
+            about = "document" if message.notice_id is None else "notice"
+            sent = Exchange("sent", message.code, message.mtdiep, None, message.sent_at, message.state, about=about)
             answers = conn.execute(
                 select(authority_answers.c.raw, authority_answers.c.received_at)
                 .where(authority_answers.c.answers == message.mtdiep)
                 .order_by(authority_answers.c.received_at, authority_answers.c.id)
             ).all()
-            found.extend(_read_answer(bytes(raw), received_at, identity) for raw, received_at in answers)
+            found.append(sent)
+            found.extend(replace(_read_answer(bytes(raw), at, identity), about=about) for raw, at in answers)
     return found
 
 
@@ -157,8 +159,6 @@ def _outcome(
 def refusal_reasons(engine: Engine, document_id: int) -> tuple[env.Reason, ...]:
     """Return the reasons of the latest answer that refused or rejected the document (none if it was not)."""
     refusals = [
-        e
-        for e in exchanges(engine, document_id)
-        if e.outcome in ("refused", "rejected") and e.type != env.NOTICE_RESULT
+        e for e in exchanges(engine, document_id) if e.outcome in ("refused", "rejected") and e.about == "document"
     ]
     return refusals[-1].reasons if refusals else ()

@@ -99,9 +99,10 @@ def test_an_error_notice_is_signed_queued_and_answered(
 
     transmit(engine, simulated_authority(tmp_path / "data", clock), clock)
     detail = signing_app.test_client().get(f"/api/v1/documents/{invoice['id']}", headers=auth("finance")).get_json()
-    notice_messages = [m for m in detail["history"]["messages"] if m["type"] in ("300", "301")]
+    notice_messages = [m for m in detail["history"]["messages"] if m["about"] == "notice"]
     assert [(m["direction"], m["type"], m["outcome"]) for m in notice_messages] == [
         ("sent", "300", "done"),
+        ("received", "999", "received"),
         ("received", "301", "accepted"),
     ]
     assert detail["state"] == "explained"

@@ -63,6 +63,7 @@ class AuthorityMessageOut(Schema):
     )
     reasons = fields.List(fields.Nested(ReasonOut))
     authority_code = fields.String(allow_none=True, metadata={"description": "MCCQT, on a 202"})
+    about = fields.String(metadata={"description": "what the message carried: `document` or `notice` (04/SS)"})
 
 
 class HistoryOut(Schema):
