@@ -166,13 +166,18 @@ def authority_status(
     if transmission is Transmission.ACCEPTED:
         text = _ACCEPTED[cls].format(day=day)
         return {"tone": "done", "text": text, "reasons": []}
-    sent = transmission is Transmission.SENT or stored.message_state is not None
-    return {"tone": "waiting", "text": (_SENT if sent else _PENDING)[cls].format(day=day), "reasons": []}
+    packed = stored.message_state is not None  # in a message still being sent, not yet delivered
+    words = _SENT if transmission is Transmission.SENT else _PACKED if packed else _PENDING
+    return {"tone": "waiting", "text": words[cls].format(day=day), "reasons": []}
 
 
 _PENDING = {
     DocumentClass.RECEIPT: "Chưa gửi cơ quan thuế: biên lai sẽ được gửi trong bảng tổng hợp biên lai ngày {day}",
     DocumentClass.UNCODED_INVOICE: "Chưa gửi cơ quan thuế: hóa đơn sẽ được gửi chậm nhất vào ngày làm việc tiếp theo",
+}
+_PACKED = {
+    DocumentClass.RECEIPT: "Đã đưa vào bảng tổng hợp biên lai ngày {day}, đang gửi cơ quan thuế",
+    DocumentClass.UNCODED_INVOICE: "Đang gửi cơ quan thuế",
 }
 _SENT = {
     DocumentClass.RECEIPT: "Đã gửi cơ quan thuế trong bảng tổng hợp biên lai ngày {day}",
