@@ -7,7 +7,9 @@
   (:func:`einvoice.domain.lifecycle.legacy_cancel_allowed`); the document becomes ``cancelled``. Otherwise it is
   refused before anything is built: Circular 91 has no cancel procedure.
 
-Only finance and admin staff send notices. A coded invoice's notice names its code (``MCQTCap``).
+Finance and admin staff notify errors of any document; a cashier, of the receipts they may replace (their own
+counter's, issued the same day: :func:`einvoice.services.corrections.authorise`). Only finance and admin staff cancel.
+A coded invoice's notice names its code (``MCQTCap``). :func:`notices_of` says where each notice is on its way.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ from einvoice.domain.lifecycle import Action, apply, document_class, legacy_canc
 from einvoice.domain.vntime import local_date
 from einvoice.services import outbox
 from einvoice.services.authority import authority_code_in
-from einvoice.services.corrections import reason_text
+from einvoice.services.corrections import authorise, reason_text
 from einvoice.services.errors import ForbiddenError, problem
 from einvoice.services.issuing import Actor, Now, Toolchain
 from einvoice.services.transitions import load, move, state_of
 from einvoice.storage.engine import writing
-from einvoice.storage.schema import error_notices, issuers
+from einvoice.storage.schema import error_notices, issuers, outbox_items, outbox_messages
 from einvoice.xmldoc import notices as xml_notices
 
 
@@ -37,7 +39,8 @@ def notify_error(
     engine: Engine, document_id: int, errors: Sequence[str], reason: str, *, actor: Actor, now: Now, tools: Toolchain
 ) -> dict[str, Any]:
     """Record, sign and queue an error notice about document ``document_id``, mark it explained; return the notice."""
-    _staff_only(actor)
+    if actor.role not in ("finance", "admin", "cashier"):
+        raise ForbiddenError("only staff notify errors")
     unknown = [error for error in errors if error not in SOFT_ERRORS]
     if unknown or not errors:
         raise problem(
@@ -49,6 +52,7 @@ def notify_error(
     written = "; ".join([*(SOFT_ERRORS[error] for error in errors), reason_text(reason)])[:255]
     with writing(engine) as conn:
         row = load(conn, document_id, for_update=True)
+        may_notify(row, actor, now)
         return _record(conn, row, Action.EXPLAIN, written, actor=actor, now=now, tools=tools)
 
 
@@ -56,7 +60,8 @@ def cancel_legacy(
     engine: Engine, document_id: int, reason: str, *, allowed: bool, actor: Actor, now: Now, tools: Toolchain
 ) -> dict[str, Any]:
     """Cancel an invoice of a legacy period by a notice ``TCTBao=1`` (``allowed``: the ``LEGACY_CANCEL`` setting)."""
-    _staff_only(actor)
+    if actor.role not in ("finance", "admin"):
+        raise ForbiddenError("only finance and admin staff cancel documents")
     written = reason_text(reason)
     with writing(engine) as conn:
         row = load(conn, document_id, for_update=True)
@@ -73,9 +78,50 @@ def cancel_legacy(
         return _record(conn, row, Action.CANCEL, written, actor=actor, now=now, tools=tools, legacy_cancel=legacy)
 
 
-def _staff_only(actor: Actor) -> None:
-    if actor.role not in ("finance", "admin"):
-        raise ForbiddenError("only finance and admin staff notify errors")
+def may_notify(document: RowMapping, actor: Actor, now: Now) -> None:
+    """Refuse unless ``actor`` may notify an error of ``document`` (see the module docstring), in its state now."""
+    if actor.role == "cashier":
+        authorise(document, Action.REPLACE, actor, now)  # a cashier notifies errors of what they may replace
+    elif actor.role not in ("finance", "admin"):
+        raise ForbiddenError("only staff notify errors")
+    apply(state_of(document), Action.EXPLAIN, document_class(document["kind"], document["series"]))
+
+
+def check_notifiable(engine: Engine, document_id: int, actor: Actor, now: Now) -> RowMapping:
+    """Return document ``document_id`` if ``actor`` may notify an error of it now; raise saying why not."""
+    with engine.connect() as conn:
+        document = load(conn, document_id)
+    may_notify(document, actor, now)
+    return document
+
+
+def notices_of(engine: Engine, document_id: int) -> list[dict[str, Any]]:
+    """Return a document's error notices, oldest first, each with where it is on its way to the tax authority.
+
+    ``status``: ``recorded`` (not queued yet), ``queued`` (waiting to be packed), or its message's state
+    (``pending``, ``sent``, ``done``, ``parked``: see :mod:`einvoice.services.outbox`).
+    """
+    query = (
+        select(
+            error_notices.c.id,
+            error_notices.c.form,
+            error_notices.c.reason,
+            error_notices.c.created_at,
+            outbox_items.c.id.label("item_id"),
+            outbox_messages.c.state.label("message_state"),
+        )
+        .outerjoin(outbox_items, outbox_items.c.notice_id == error_notices.c.id)
+        .outerjoin(outbox_messages, outbox_messages.c.id == outbox_items.c.message_id)
+        .where(error_notices.c.document_id == document_id)
+        .order_by(error_notices.c.id)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    found = []
+    for row in rows:
+        status = row["message_state"] or ("queued" if row["item_id"] is not None else "recorded")
+        found.append({key: row[key] for key in ("id", "form", "reason", "created_at")} | {"status": status})
+    return found
 
 
 def _record(
