@@ -46,6 +46,7 @@ class Move:
     reason: str | None = None
     related_id: int | None = None
     notice_id: int | None = None
+    legacy_cancel: bool = False  # the legacy setting allows cancelling this document
 
 
 _LOCK = (
@@ -70,9 +71,14 @@ def move(
     related_id: int | None = None,
     notice_id: int | None = None,
     reason: str | None = None,
+    legacy_cancel: bool = False,
 ) -> State:
-    """Lock the document, apply ``action`` to its state as it is now, store the new state and its event."""
-    (outcome,) = move_many(conn, [Move(document_id, action, reason, related_id, notice_id)], actor, at)
+    """Lock the document, apply ``action`` to its state as it is now, store the new state and its event.
+
+    ``legacy_cancel`` says whether the legacy setting allows cancelling this document (a cancel is refused otherwise).
+    """
+    single = Move(document_id, action, reason, related_id, notice_id, legacy_cancel)
+    (outcome,) = move_many(conn, [single], actor, at)
     if isinstance(outcome, IllegalTransition):
         raise outcome
     return outcome
@@ -97,7 +103,8 @@ def move_many(conn: Connection, moves: Sequence[Move], actor: Actor, at: datetim
     for each in moves:
         row = found[each.document_id]
         try:
-            after = apply(current[each.document_id], each.action, document_class(row["kind"], row["series"]))
+            klass = document_class(row["kind"], row["series"])
+            after = apply(current[each.document_id], each.action, klass, legacy_cancel=each.legacy_cancel)
         except IllegalTransition as refused:
             outcomes.append(refused)
             continue

@@ -255,7 +255,13 @@ def _notify(document_id: int, form: ErrorNoticeForm) -> Response | tuple[str, in
     location = url_for("counter.done", document_id=document_id) + "#sai-sot"
     try:
         notices.notify_error(
-            rt.engine, document_id, tuple(form.soft_errors.data or ()), form.reason.data, actor=actor, now=rt.now
+            rt.engine,
+            document_id,
+            tuple(form.soft_errors.data or ()),
+            form.reason.data,
+            actor=actor,
+            now=rt.now,
+            tools=rt.tools,
         )
         idempotency.complete_now(rt.engine, held, idempotency.StoredResponse(303, "text/html", location, b""))
     except REFUSALS as error:
