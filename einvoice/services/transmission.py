@@ -43,7 +43,7 @@ from einvoice.domain.lifecycle import Action
 from einvoice.gateway.base import Gateway, GatewayError, GatewayRefused, GatewayUnavailable, Status, Submitted
 from einvoice.services import ledger, outbox, webhooks
 from einvoice.services.answers import AnswerBook, read_ours
-from einvoice.services.receipt_tables import Sign, pack_tables
+from einvoice.services.receipt_tables import Sign, pack_tables, tables_due
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import outbox_attempts, outbox_messages
 from einvoice.xmldoc import envelope as env
@@ -167,16 +167,18 @@ class Worker:
         self._in_hand: list[_Job] = []  # the batch whose outcomes the next round records
         columns = [column for column in outbox_messages.c if column.name != "payload"]
         payload = case((outbox_messages.c.state == outbox.PENDING, outbox_messages.c.payload)).label("payload")
+        is_due = (
+            outbox_messages.c.state.in_((outbox.PENDING, outbox.SENT)),
+            outbox_messages.c.next_attempt_at <= bindparam("now"),
+            or_(outbox_messages.c.lease_until.is_(None), outbox_messages.c.lease_until < bindparam("now")),
+        )
         due = (
             select(*columns, payload)  # the bytes only of what is to be sent
-            .where(
-                outbox_messages.c.state.in_((outbox.PENDING, outbox.SENT)),
-                outbox_messages.c.next_attempt_at <= bindparam("now"),
-                or_(outbox_messages.c.lease_until.is_(None), outbox_messages.c.lease_until < bindparam("now")),
-            )
+            .where(*is_due)
             .order_by(outbox_messages.c.next_attempt_at, outbox_messages.c.id)
             .limit(settings.batch_size)
         )
+        self._any_due = select(outbox_messages.c.id).where(*is_due).limit(1)
         self._due = due.with_for_update(skip_locked=True) if engine.dialect.name == "postgresql" else due
         self._owned = _OWNED.with_for_update() if engine.dialect.name == "postgresql" else _OWNED
 
@@ -193,11 +195,12 @@ class Worker:
         the provider's time and the database's then overlap.
         """
         settings, now = self.settings, self.now()
-        with writing(self.engine) as conn:
-            outbox.pack(conn, settings.addressing, now=now, batch_window=settings.batch_window)
-            if self.sign is not None:  # receipts need the issuer's signature on their daily table
-                pack_tables(conn, settings.addressing, now=now, table_at=settings.table_at, sign=self.sign)
-            webhooks.fan_out(conn)
+        if self._packing_due(now):  # read first: an idle worker never takes SQLite's write lock
+            with writing(self.engine) as conn:
+                outbox.pack(conn, settings.addressing, now=now, batch_window=settings.batch_window)
+                if self.sign is not None:  # receipts need the issuer's signature on their daily table
+                    pack_tables(conn, settings.addressing, now=now, table_at=settings.table_at, sign=self.sign)
+                webhooks.fan_out(conn)
         jobs = self._claim()
         calls = self._calls(jobs, lambda job: self._send(job) if job.first_send else self._ask(job))
         pushed = webhooks.deliver_due(self.engine, now=now, transport=self.webhook_transport)
@@ -228,10 +231,27 @@ class Worker:
         self._ledger_at = now
         return ledger.catch_up(self.engine)
 
+    def _packing_due(self, now: datetime) -> bool:
+        """Tell, in one read transaction, whether packing, the daily tables or the webhooks have anything to do."""
+        settings = self.settings
+        with self.engine.connect() as conn:
+            return (
+                outbox.packing_due(conn, now=now, batch_window=settings.batch_window)
+                or (self.sign is not None and tables_due(conn, now=now, table_at=settings.table_at))
+                or webhooks.fan_out_due(conn)
+            )
+
     def _claim(self) -> list[_Job]:
-        """Lease a batch of due messages; first sends are counted in the same commit, before any network call."""
+        """Lease a batch of due messages; first sends are counted in the same commit, before any network call.
+
+        The due messages are looked for first in a read transaction: the write transaction is opened only if there
+        are some (another worker may take them in between: the claim then finds none).
+        """
         now = self.now()
         until = now + self.settings.lease
+        with self.engine.connect() as conn:
+            if conn.execute(self._any_due, {"now": now}).first() is None:
+                return []
         with writing(self.engine) as conn:
             rows = conn.execute(self._due, {"now": now}).all()
             if not rows:

@@ -69,6 +69,19 @@ def verify_signature(secret: str, header: str, body: bytes, *, now: datetime) ->
     return hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
+def fan_out_due(conn: Connection) -> bool:
+    """Tell, reading only, whether an active webhook has events after its cursor (:func:`fan_out` has work)."""
+    behind = (
+        select(webhooks.c.id)
+        .where(
+            webhooks.c.active.is_(True),
+            select(document_events.c.id).where(document_events.c.id > webhooks.c.cursor).exists(),
+        )
+        .limit(1)
+    )
+    return conn.execute(behind).first() is not None
+
+
 def fan_out(conn: Connection) -> int:
     """Copy new document events into deliveries for every active webhook (in the caller's write transaction)."""
     made = 0

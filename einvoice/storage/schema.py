@@ -86,6 +86,10 @@ issuers = Table(
     Column("bank_name", String(400)),
     Column("budget_unit_code", String(7)),
     Column("provider_tax_code", String(14)),
+    # The managing tax office (MCQT S5 / TCQT S100) and the place notices are made (DDanh): 04/SS carries them.
+    Column("tax_office_code", String(5)),
+    Column("tax_office_name", String(100)),
+    Column("province", String(50)),
     Column("signer_p12_path", String(1000)),
     Column("signer_password_file", String(1000)),
     Column("signer_password_env", String(100)),

@@ -8,9 +8,10 @@ payload items are kept as the exact bytes that arrived (sliced from the message,
 because a coded invoice (answer 202) becomes our document of record exactly as the authority sent it (choice 17).
 
 Message types (format reference §6.2): 200 an invoice for coding (one per message), 203 uncoded invoices (several),
-300 the error notice 04/SS-HĐĐT, 999 the technical receipt, 202 a coded invoice, 204 a check result 01/TB-KTDL,
-301 the answer to an error notice. Receipts travel in the daily table 01/TH-BLĐT (choice 20: our versioned format;
-the message type is an open question of the spec's §8, :data:`RECEIPT_TABLE`).
+300 the error notice 04/SS-HĐĐT, 304 the receipt error notice 04/SS-CTĐT (unconfirmed), 999 the technical receipt,
+202 a coded invoice, 204 a check result 01/TB-KTDL, 301 the answer to an error notice. Receipts travel in the daily
+table 01/TH-BLĐT (choice 20: our versioned format; the message type is an open question of the spec's §8,
+:data:`RECEIPT_TABLE`).
 """
 
 from __future__ import annotations
