@@ -17,9 +17,12 @@ A call starts only while at least half the lease is left (the gateway's timeouts
 written only for messages still under the lease of the claim that took them (this worker's name and that claim's
 lease end), so a message is never in two workers' hands. When the
 provider is unavailable, the calls of the batch not yet started are not made: they wait as long as the failed one.
-Failures back off exponentially with jitter; after ``max_attempts`` sends, or a refusal by the provider itself, the
-message is **parked** with its reason for an administrator, who can retry it (:func:`retry_parked`). Every attempt
-is logged in ``outbox_attempts``. When idle, the worker brings the finance ledger up to date (:meth:`Worker.when_idle`).
+Failures back off exponentially with jitter, growing with the provider's failures in a row (status questions
+included, and the calls not made because the provider was down); after ``max_attempts`` sends, or a refusal by the
+provider itself, the message is **parked** with its reason for an administrator, who can retry it
+(:func:`retry_parked`). Every attempt is logged in ``outbox_attempts``. When idle, the worker brings the finance
+ledger up to date (:meth:`Worker.when_idle`); an idle round only reads (SQLite's write lock is taken only to pack or
+claim something).
 """
 
 from __future__ import annotations
@@ -108,6 +111,7 @@ _FINISH = (
         sent_at=bindparam("b_sent"),
         done_at=bindparam("b_done"),
         last_error=bindparam("b_error"),
+        failures=bindparam("b_failures"),
         lease_owner=None,
         lease_until=None,
     )
@@ -131,6 +135,7 @@ def _finish(
     sent_at: datetime | None = None,
     done_at: datetime | None = None,
     error: str | None = None,
+    failures: int | None = None,
 ) -> dict[str, Any]:
     """The parameters of :data:`_FINISH` for a job: its new state, the rest as claimed unless given; lease released."""
     row = job.row
@@ -141,6 +146,7 @@ def _finish(
         "b_sent": sent_at or row.sent_at,
         "b_done": done_at,
         "b_error": error[:1000] if error else row.last_error,
+        "b_failures": row.failures if failures is None else failures,
     }
 
 
@@ -357,14 +363,17 @@ class Worker:
         finishes, entries = [], list[_Entry]()
         for job in mine:
             message = job.row
-            if job.skipped:
-                finishes.append(_finish(job, message.state, next_at=now + (pause or timedelta(0))))
+            if job.skipped:  # not tried: after an outage it waits, and backs off next time, as the failed call
+                failures = None if pause is None else message.failures + 1
+                finishes.append(_finish(job, message.state, next_at=now + (pause or timedelta(0)), failures=failures))
                 entries.append((message.id, "retry", "not tried", "the provider failed on another message"))
             elif job.error is not None:
                 finishes.append(self._failed(job, now, entries))
             elif job.submitted is not None:
                 book.move_all(message.id, Action.SEND)
-                finishes.append(_finish(job, outbox.SENT, next_at=now + settings.poll_interval, sent_at=now))
+                finishes.append(
+                    _finish(job, outbox.SENT, next_at=now + settings.poll_interval, sent_at=now, failures=0)
+                )
                 entries.append((message.id, "send", job.submitted.value, None))
             elif job.status is not None and job.status.known:
                 sent_at = None
@@ -376,12 +385,13 @@ class Worker:
                 else:
                     entries.append((message.id, "status", f"{len(job.status.answers)} answers", None))
                 if book.record(message, job.answers, now):
-                    finishes.append(_finish(job, outbox.DONE, sent_at=sent_at, done_at=now))
+                    finishes.append(_finish(job, outbox.DONE, sent_at=sent_at, done_at=now, failures=0))
                 else:
                     later = now + settings.poll_interval
-                    finishes.append(_finish(job, outbox.SENT, next_at=later, sent_at=sent_at))
+                    finishes.append(_finish(job, outbox.SENT, next_at=later, sent_at=sent_at, failures=0))
             else:  # the provider lost it: send again, same MTDiep and bytes
-                finishes.append(_finish(job, outbox.PENDING, next_at=now, error="unknown to the provider"))
+                lost = "unknown to the provider"
+                finishes.append(_finish(job, outbox.PENDING, next_at=now, error=lost, failures=0))
                 entries.append((message.id, "retry", "later", "unknown to the provider"))
         book.flush(now)
         if finishes:
@@ -397,14 +407,18 @@ class Worker:
             reason = f"{attempts} attempts failed; last: {job.error}"
         else:
             entries.append((job.row.id, "retry", "later", str(job.error)))
-            return _finish(job, job.row.state, next_at=now + self._backoff(job), error=str(job.error))
+            later = now + self._backoff(job)
+            return _finish(job, job.row.state, next_at=later, error=str(job.error), failures=job.row.failures + 1)
         log.error("message %s parked: %s", job.row.mtdiep, reason)
         entries.append((job.row.id, "park", "parked", reason))
         return _finish(job, outbox.PARKED, error=reason)
 
     def _backoff(self, job: _Job) -> timedelta:
-        attempts = job.row.attempts + (1 if job.row.state == outbox.PENDING else 0)
-        backoff: timedelta = min(self.settings.base_backoff * (2 ** min(attempts, 16)), self.settings.max_backoff)
+        """How long a job that failed now waits: doubling with the provider's failures in a row (a failed status
+        question counts as much as a failed send, so a down provider is not asked every few seconds), capped at
+        ``max_backoff``, with jitter."""
+        failures = job.row.failures + 1
+        backoff: timedelta = min(self.settings.base_backoff * (2 ** min(failures, 16)), self.settings.max_backoff)
         return backoff * self.random.uniform(0.5, 1.0)
 
     def _log(self, conn: Connection, entries: Sequence[_Entry]) -> None:

@@ -363,6 +363,8 @@ outbox_messages = Table(
     Column("payload", LargeBinary, nullable=False),  # the TDiep exactly as sent
     Column("state", String(10), nullable=False),  # pending | sent | done | parked
     Column("attempts", Integer, nullable=False),
+    # Calls to the provider that failed in a row, sends and status questions alike: the back-off grows with it.
+    Column("failures", Integer, nullable=False, default=0, server_default="0"),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("lease_owner", String(64)),
     Column("lease_until", UTCDateTime),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -188,3 +189,38 @@ def test_an_idle_worker_round_takes_no_write_lock(
     writes.clear()
     assert worker.run_once()
     assert writes  # the counter sees writes when there are some
+
+
+def test_status_questions_to_a_down_provider_back_off_growing_up_to_the_cap(
+    engine: Engine, world: dict[str, Any], signed_tools: Toolchain, clock: Any, authority: SimulatedAuthority
+) -> None:
+    """A message already sent, provider down: each status question waits at least as long as the one before (doubling
+    with jitter) until ``max_backoff``, then between half of it and all of it; once the provider is back, the message
+    is coded, delivered once."""
+    ids = issue_invoices(engine, world, signed_tools, clock, world["invoices"]["id"], 1)
+    calls: list[str] = []
+    cap = timedelta(seconds=64)
+    worker = make_worker(engine, _counting_gateway(authority, calls), clock, max_backoff=cap)
+    worker.run_once()
+    worker.finish()
+    assert calls == ["/TiepNhanThongDiep"]
+    authority.faults.update({"down": True})
+    asked_at = []
+    for _ in range(15 * 60):  # a quarter of an hour, second by second
+        before = len(calls)
+        worker.run_once()
+        worker.finish()
+        if len(calls) > before:
+            asked_at.append(clock())
+        clock.value += timedelta(seconds=1)
+    assert set(calls[1:]) == {"/TraCuuThongDiep"}
+    assert len(asked_at) < 30  # without the growing back-off: about one question every 2 seconds, 450 or so
+    gaps = [later - earlier for earlier, later in pairwise(asked_at)]
+    capped = next(index for index, gap in enumerate(gaps) if gap > cap / 2)  # jitter takes at most half
+    assert gaps[:capped] == sorted(gaps[:capped])  # the n-th wait is in [2^(n-1), 2^n] seconds
+    assert capped >= 4
+    assert all(cap / 2 <= gap <= cap + timedelta(seconds=1) for gap in gaps[capped:])
+    authority.faults.update({"down": False})
+    drain([worker], clock)
+    assert transmission(engine, ids) == ["accepted"]
+    assert set(authority.stats()["deliveries"].values()) == {1}
