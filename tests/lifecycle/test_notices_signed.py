@@ -21,7 +21,6 @@ from einvoice.domain.lifecycle import CANCEL_PROCEDURE_ENDED, legacy_cancel_allo
 from einvoice.gateway.authority_model import answer
 from einvoice.gateway.simulator import authority_signer, judge_as_authority, trust_all
 from einvoice.kinds import row_of
-from einvoice.services import catalogue
 from einvoice.services.answers import ends_message
 from einvoice.storage.schema import documents, error_notices, outbox_items
 from einvoice.web.runtime import dispose
@@ -118,7 +117,12 @@ def test_a_receipt_notice_is_answered_for_that_receipt(
     accepts that receipt (its own columns are read)."""
     client = signing_app.test_client()
     office = {"tax_office_code": "10100", "tax_office_name": "Thuế thành phố Hà Nội", "province": "Hà Nội"}
-    catalogue.update_issuer(engine, world["issuer"]["id"], office)
+    changed = client.patch(f"/api/v1/issuers/{world['issuer']['id']}", json=office, headers=auth("admin", "rn-0"))
+    assert changed.status_code == 200, changed.get_json()
+    too_long = client.patch(
+        f"/api/v1/issuers/{world['issuer']['id']}", json={"tax_office_code": "101001"}, headers=auth("admin", "rn-00")
+    )
+    assert [p["path"] for p in too_long.get_json()["problems"]] == ["tax_office_code"]
     receipt = client.post("/api/v1/receipts", json=receipt_body(world), headers=auth("cashier", "rn-1")).get_json()
     body = {"errors": ["buyer_name"], "reason": "Ghi sai tên người nộp"}
     made = client.post(f"/api/v1/documents/{receipt['id']}/error-notices", json=body, headers=auth("finance", "rn-2"))
