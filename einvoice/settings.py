@@ -176,6 +176,12 @@ class Settings:
     roll80_counters: str | None = setting(
         None, "ids of the counters that print on an 80 mm roll instead, comma-separated (`2,5`)"
     )
+    legacy_cancel: bool = setting(
+        False,
+        "allow the plain cancel (hủy, `TCTBao=1` in an error notice 04/SS-HĐĐT) of invoices issued before "
+        "1 July 2026 (legacy periods); Circular 91 has no cancel procedure, so later documents are never cancelled",
+        shown="off: nothing is cancelled; adjust, replace or notify an error instead",
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.max_upload_bytes <= MAX_XML_BYTES:

@@ -44,10 +44,14 @@ def move(
     related_id: int | None = None,
     notice_id: int | None = None,
     reason: str | None = None,
+    legacy_cancel: bool = False,
 ) -> State:
-    """Lock the document, apply ``action`` to its state as it is now, store the new state and its event."""
+    """Lock the document, apply ``action`` to its state as it is now, store the new state and its event.
+
+    ``legacy_cancel`` says whether the legacy setting allows cancelling this document (a cancel is refused otherwise).
+    """
     row = load(conn, document_id, for_update=True)
-    after = apply(state_of(row), action, document_class(row["kind"], row["series"]))
+    after = apply(state_of(row), action, document_class(row["kind"], row["series"]), legacy_cancel=legacy_cancel)
     conn.execute(
         documents.update()
         .where(documents.c.id == document_id)
