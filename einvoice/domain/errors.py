@@ -16,6 +16,7 @@ one place that maps them; the most specific branch wins). Each class lives in th
     │   ├── NotFoundError                 the thing named does not exist (or the caller may not know it does) 404
     │   ├── ForbiddenError                the caller's role or counter does not allow the action             403
     │   ├── ConflictError                 the action contradicts stored state (duplicate, clock went back)   409
+    │   │   └── NotInOpenShiftError  services.counter  the receipt to replace is not in the counter's open shift
     │   └── RequestProblemsError          the request is well-formed but wrong; ``.problems`` lists why      422
     ├── SigningError       signing.base   signing failed or was refused; ``.code`` is stable                 503
     │   ├── CredentialError               the key or certificate cannot be loaded or used (file, password)
