@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from einvoice.domain import payments
 from einvoice.domain.documents import Receipt
 from einvoice.domain.errors import InvalidDocumentError, Problem
+from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.lifecycle import IllegalTransition
 from einvoice.finance.rules import STATE_LABELS_VI
 from einvoice.render.context import format_number
@@ -71,7 +72,7 @@ def _todays_receipts(typed: str) -> list[dict[str, Any]]:
     criteria = DocumentFilter(
         date_from=today,
         date_to=today,
-        kind="receipt",
+        kind=DocumentKind.RECEIPT,
         counter_id=actor.counter_id,
         party_name=None if number else typed,
     )
@@ -245,6 +246,7 @@ def _notice_page(document_id: int, form: ErrorNoticeForm, status: int) -> tuple[
     actor = page_actor()
     assert actor is not None
     original = get_document(runtime().engine, document_id, actor, counter_day=counter_day())
+    form.for_kind(DocumentKind(original["kind"]))
     page = render_template(
         "counter/notice.html", actor=actor, form=form, original=original, format_number=format_number
     )
