@@ -3,9 +3,7 @@
 Run: ``.venv/bin/python bench/bench_counter.py [--rounds N]``. Each round issues one receipt through the API
 (``POST /api/v1/receipts``, the baseline) and one through the counter page, interleaved: the form's submit, the
 confirmation page it redirects to, and the PDF that page shows (A5, fonts cached after the first round; the first
-round of each is a warm-up and not counted) — once with the PDF rendered in the background right after the issue
-(the service's default) and once by a second app with ``COUNTER_PRERENDER = False`` (rendered on request).
-Both through the WSGI test client on a fresh SQLite database, signing
+round of each is a warm-up and not counted). Both through the WSGI test client on a fresh SQLite database, signing
 with the TEST-ONLY certificates, so no socket noise is measured. Reports the ratio of the medians first, then min,
 median and p99 of each, the counter's parts, and, in the same rounds, a bare one-line WeasyPrint render (font
 configuration reused): the least any WeasyPrint PDF costs, so the report says how much of the gap is the renderer's
@@ -101,12 +99,10 @@ def api_issue(client: FlaskClient, setup: dict[str, Any]) -> float:
     return elapsed
 
 
-PARTS: dict[str, dict[str, list[float]]] = {
-    name: {"submit": [], "page": [], "pdf": []} for name in ("counter", "counter_plain")
-}
+PARTS: dict[str, list[float]] = {"submit": [], "page": [], "pdf": []}
 
 
-def counter_issue(client: FlaskClient, csrf: str, parts: dict[str, list[float]]) -> float:
+def counter_issue(client: FlaskClient, csrf: str) -> float:
     """Submit the counter form, open the confirmation, fetch the PDF it shows; return the seconds it took."""
     form = {
         "csrf_token": csrf,
@@ -125,22 +121,10 @@ def counter_issue(client: FlaskClient, csrf: str, parts: dict[str, list[float]])
     pdf = client.get(location + "/pdf")
     elapsed = time.perf_counter() - start
     for part, took in (("submit", submitted - start), ("page", shown - submitted), ("pdf", start + elapsed - shown)):
-        parts[part].append(took)
+        PARTS[part].append(took)
     assert page.status_code == 200
     assert pdf.data.startswith(b"%PDF")
     return elapsed
-
-
-def signed_in(client: FlaskClient) -> tuple[FlaskClient, str]:
-    """Sign the cashier in on ``client``; return it with the counter form's CSRF token."""
-    login = client.get("/dang-nhap").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login)
-    assert csrf is not None
-    answer = client.post("/dang-nhap", data={"csrf_token": csrf.group(1), "username": "thu.ngan", "password": PASSWORD})
-    assert answer.status_code == 302
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/quay").get_data(as_text=True))
-    assert csrf is not None  # signing in starts a new session, with a new token
-    return client, csrf.group(1)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -168,38 +152,39 @@ def main() -> None:
         engine, setup = prepare(data_dir)
         app = make_public_app(engine, lambda: datetime.now(UTC), data_dir / "app", TESTING=False)
         app.config["TESTING"] = True  # test client without the per-process GC freeze
-        plain = make_public_app(engine, lambda: datetime.now(UTC), data_dir / "plain", TESTING=False)
-        plain.config.update(TESTING=True, COUNTER_PRERENDER=False)  # the same counter without the early render
-        api = app.test_client()
-        cashiers = {"counter": signed_in(app.test_client()), "counter_plain": signed_in(plain.test_client())}
-        times: dict[str, list[float]] = {"api": [], "counter": [], "counter_plain": [], "bare": []}
-        names = list(times)
+        api, cashier = app.test_client(), app.test_client()
+        login = cashier.get("/dang-nhap").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login)
+        assert csrf is not None
+        signed_in = cashier.post(
+            "/dang-nhap", data={"csrf_token": csrf.group(1), "username": "thu.ngan", "password": PASSWORD}
+        )
+        assert signed_in.status_code == 302
+        csrf = re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"', cashier.get("/quay").get_data(as_text=True)
+        )
+        assert csrf is not None  # signing in starts a new session, with a new token
+        times: dict[str, list[float]] = {"api": [], "counter": [], "bare": []}
         for round_number in range(args.rounds + 1):
-            shift = round_number % len(names)
-            for name in names[shift:] + names[:shift]:  # each takes each place in turn
+            order = ("api", "counter", "bare") if round_number % 2 else ("bare", "counter", "api")
+            for name in order:
                 if name == "api":
                     took = api_issue(api, setup)
-                elif name in cashiers:
-                    client, csrf = cashiers[name]
-                    took = counter_issue(client, csrf, PARTS[name])
+                elif name == "counter":
+                    took = counter_issue(cashier, csrf.group(1))
                 else:
                     took = bare_render()
                 if round_number:
                     times[name].append(took)
         dispose(app)
-        dispose(plain)
         engine.dispose()
     api_median = statistics.median(times["api"])
     ratio = statistics.median(times["counter"]) / api_median
-    plain_ratio = statistics.median(times["counter_plain"]) / api_median
-    early = statistics.median(times["counter"]) / statistics.median(times["counter_plain"])
     print(f"ratio of medians, counter confirm → PDF / API issue: {ratio:.2f} (target ≤ 2)")
-    print(f"  without the early render: {plain_ratio:.2f}; early render / without: {early:.2f}")
     print(f"{args.rounds} interleaved rounds (after one warm-up), ms:")
     labels = {
         "api": "API issue (POST /api/v1/receipts)",
         "counter": "counter: submit → page → PDF",
-        "counter_plain": "same, PDF rendered on request",
         "bare": "bare one-line WeasyPrint render",
     }
     for name, label in labels.items():
@@ -208,10 +193,8 @@ def main() -> None:
             f"  {label:<38} min {min(values):7.1f}  median {statistics.median(values):7.1f}"
             f"  p99 {percentile(values, 0.99):7.1f}  × API {statistics.median(values) / (api_median * 1000):5.2f}"
         )
-    for name in cashiers:
-        medians = {part: statistics.median(values[1:]) for part, values in PARTS[name].items()}
-        print(f"  {name} parts, medians: " + ", ".join(f"{part} {took * 1000:.1f}" for part, took in medians.items()))
-    medians = {part: statistics.median(values[1:]) for part, values in PARTS["counter_plain"].items()}
+    medians = {part: statistics.median(values[1:]) for part, values in PARTS.items()}
+    print("  counter parts, medians: " + ", ".join(f"{part} {took * 1000:.1f}" for part, took in medians.items()))
     without_pdf = (medians["submit"] + medians["page"]) / api_median
     floor = (medians["submit"] + medians["page"] + statistics.median(times["bare"])) / api_median
     print(f"  counter without the PDF / API: {without_pdf:.2f}; with a PDF as cheap as the bare render: {floor:.2f}")

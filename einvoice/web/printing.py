@@ -30,8 +30,8 @@ def counter_layout(counter_id: int | None) -> Layout:
     return "roll80" if str(counter_id) in rolls else settings.counter_print_layout
 
 
-def print_options(document: dict[str, Any], layout: str | None = None) -> dict[str, Any]:
-    """Return how ``document`` is printed (layout, template version, render settings), as the PDF cache keys it."""
+def document_pdf(document: dict[str, Any], xml: bytes, *, copy: bool, layout: str | None = None) -> Response:
+    """Answer the PDF of a stored document (``copy``: marked BẢN SAO), inline, framable by our own pages only."""
     printable = row_of(document["kind"]).print_templates
     chosen: Layout
     if layout in printable:
@@ -40,14 +40,14 @@ def print_options(document: dict[str, Any], layout: str | None = None) -> dict[s
         chosen = next(iter(printable))
     else:  # a kind with several layouts (receipts: A5 or the roll): the counter's paper
         chosen = counter_layout(document["counter_id"])
-    template_version = settings_of().template_version or TEMPLATE_VERSION
-    return {"layout": chosen, "template_version": template_version, "settings": render_settings(settings_of())}
-
-
-def document_pdf(document: dict[str, Any], xml: bytes, *, copy: bool, layout: str | None = None) -> Response:
-    """Answer the PDF of a stored document (``copy``: marked BẢN SAO), inline, framable by our own pages only."""
     try:
-        pdf = render_document_pdf(xml, copy=copy, **print_options(document, layout))
+        pdf = render_document_pdf(
+            xml,
+            layout=chosen,
+            copy=copy,
+            template_version=settings_of().template_version or TEMPLATE_VERSION,
+            settings=render_settings(settings_of()),
+        )
     except RenderError:
         current_app.logger.exception("PDF of document %s could not be rendered", document["id"])
         abort(503)

@@ -33,7 +33,6 @@ from einvoice.services.counter import (
 from einvoice.services.errors import ForbiddenError, RequestProblemsError
 from einvoice.services.issuing import preview_document
 from einvoice.services.queries import DocumentFilter, get_document, get_document_xml, search_documents
-from einvoice.web.counter import prerender
 from einvoice.web.counter.base import bp, counter_day, page_actor, staff
 from einvoice.web.counter.forms import ErrorNoticeForm, ReplacementForm
 from einvoice.web.counter.pages import checked_form, counter_page, found_problems, sale_of
@@ -199,7 +198,6 @@ def _issue_replacement(document_id: int, form: ReplacementForm, sale: CounterSal
     new_id = replace_sale(
         rt.engine, document_id, form.reason.data, sale, actor=actor, now=rt.now, tools=rt.tools, reference_prefix=prefix
     )
-    prerender.after_issue(new_id, actor)
     return redirect(url_for("counter.done", document_id=new_id))
 
 

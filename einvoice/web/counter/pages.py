@@ -27,7 +27,6 @@ from einvoice.services.issuing import CatalogueFee
 from einvoice.services.queries import get_document, get_document_of_record
 from einvoice.services.search import search_key
 from einvoice.web.auth import end_session, start_session
-from einvoice.web.counter import prerender
 from einvoice.web.counter.base import HOME, bp, counter_day, local_time, page_actor, staff
 from einvoice.web.counter.forms import ActionForm, LoginForm, ReceiptForm
 from einvoice.web.logging import security_event
@@ -242,7 +241,6 @@ def issue() -> Response | tuple[str, int]:
     except (ConflictError, ForbiddenError, NotFoundError) as error:
         message = "Không lập được biên lai: " + str(error)
         return counter_page(form, [Problem("conflict", "tim", message, str(error))], 409)
-    prerender.after_issue(document_id, actor)
     used = [fee.code for fee in chosen]
     session["recent_fees"] = (used + [c for c in session.get("recent_fees", []) if c not in used])[:RECENT_FEES]
     return redirect(url_for("counter.done", document_id=document_id))
@@ -296,7 +294,6 @@ def receipt_pdf(document_id: int) -> Response:
     assert actor is not None
     engine = runtime().engine
     document, xml = get_document_of_record(engine, document_id, actor, counter_day=counter_day())
-    prerender.prerenderer().wait(document_id)  # a render already running for it fills the cache: no second render
     return document_pdf(document, xml, copy=request.args.get("ban-sao") == "1")
 
 
