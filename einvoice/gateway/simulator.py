@@ -200,6 +200,11 @@ def judge_as_authority(xml: bytes) -> list[Problem]:
     return problems
 
 
+def trust_all(xml: bytes) -> list[Problem]:
+    """Find nothing to refuse (``einvoice simulator --trust``): a benchmark then measures the sender, not the judge."""
+    return []
+
+
 def authority_root_path(data_dir: Path) -> Path:
     """Return where the simulator keeps the root of its "CQT" certificate under ``data_dir``."""
     return data_dir / "simulator" / "authority-root.pem"

@@ -6,9 +6,11 @@ from functools import cache
 from pathlib import Path
 
 from cryptography import x509
+from flask import current_app
 
 from einvoice.gateway.simulator import authority_root_path
-from einvoice.services.checking import Check, check_document
+from einvoice.services.check_process import CheckUnavailable
+from einvoice.services.checking import Check
 from einvoice.web.runtime import runtime, settings_of
 from einvoice.xmldoc.certinfo import TrustStore
 from einvoice.xmldoc.verify import VerificationReport, verify_document
@@ -60,6 +62,14 @@ def verify_record(xml: bytes) -> VerificationReport:
 
 
 def check_as_configured(xml: bytes) -> Check:
-    """Check an uploaded document against the configured trust and what this service issued."""
-    production = settings_of().env == "production"
-    return check_document(runtime().engine, xml, trust=configured_trust(), production=production)
+    """Check an uploaded document against the configured trust and what this service issued.
+
+    The check runs in the app's check process, at a low CPU priority, never in this worker (see
+    :mod:`einvoice.services.check_process`); it raises (and logs) :class:`CheckUnavailable` when no verdict comes in
+    time or the process failed.
+    """
+    try:
+        return runtime().checker.check(xml)
+    except CheckUnavailable as gone:
+        current_app.logger.warning("the check of an upload of %d bytes gave no verdict: %s", len(xml), gone)
+        raise
