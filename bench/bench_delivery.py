@@ -1,6 +1,7 @@
 """Invoices delivered to the authority simulator and coded per second, beside invoices issued per second, same run.
 
-Run: ``.venv/bin/python bench/bench_delivery.py [--rounds N] [--documents N] [--judge] [postgresql+psycopg://…]``.
+Run: ``.venv/bin/python bench/bench_delivery.py [--rounds N] [--documents N] [--judge] [--sqlite-only]
+[postgresql+psycopg://…]``.
 SQLite always; PostgreSQL too: the URL given, else ``EINVOICE_TEST_DATABASE_URL`` (a throwaway schema in it), else a
 throwaway cluster of Debian's server started for the run (as root, like ``scripts/test.sh``).
 
@@ -166,13 +167,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--documents", type=int, default=100)
     parser.add_argument("--judge", action="store_true", help="the simulator judges every invoice as the authority")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL (bench_versions.py uses it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="einvoice-bench-") as folder, ExitStack() as stack:
         base = Path(folder)
         simulator = stack.enter_context(simulator_process(base / "sim", answer_delay=0, trust=not args.judge))
         (base / "sqlite").mkdir()
         backends = [prepare("sqlite", sqlite_url(base / "sqlite"), base / "sqlite", simulator)]
-        pg = stack.enter_context(postgres_url(args.postgres_url))
+        pg = None if args.sqlite_only else stack.enter_context(postgres_url(args.postgres_url))
         if pg:
             (base / "pg").mkdir()
             backends.append(prepare("postgresql", pg, base / "pg", simulator))

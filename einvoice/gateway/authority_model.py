@@ -16,6 +16,7 @@ from datetime import datetime
 from lxml import etree
 
 from einvoice.domain.errors import Problem
+from einvoice.kinds import NOTICE_MESSAGE_TYPES
 from einvoice.signing.base import Signer
 from einvoice.xmldoc import envelope as env
 from einvoice.xmldoc.authority import code_invoice, new_authority_code
@@ -38,7 +39,7 @@ class Answers:
 def answer(message: env.Message, *, judge: Judge, signer: Signer, now: datetime) -> Answers:
     """Return the authority's answers to ``message``."""
     header = message.header
-    if header.code not in {env.CODED_INVOICE, env.UNCODED_INVOICES, env.ERROR_NOTICE, env.RECEIPT_TABLE}:
+    if header.code not in {env.CODED_INVOICE, env.UNCODED_INVOICES, env.RECEIPT_TABLE, *NOTICE_MESSAGE_TYPES}:
         reason = env.Reason("10002", f"Mã loại thông điệp {header.code} không được hỗ trợ")
         return Answers(_technical(header, now, (reason,)), None)
     if not message.items or (header.count is not None and header.count != len(message.items)):
@@ -51,7 +52,7 @@ def answer(message: env.Message, *, judge: Judge, signer: Signer, now: datetime)
             return Answers(technical, _check_result(header, "1", problems, signer, now))
         coded = code_invoice(message.items[0], new_authority_code(), signer, signing_time=now)
         return Answers(technical, _reply(header, env.CODED, [coded]))
-    if header.code == env.ERROR_NOTICE:
+    if header.code in NOTICE_MESSAGE_TYPES:  # 300 (04/SS-HĐĐT) or 304 (04/SS-CTĐT): both answered by a 301
         judged = [(item, judge(item)) for item in message.items]  # a notice's signature is checked like any other
         return Answers(technical, _notice_result(header, judged, signer, now))
     problems = [problem for item in message.items for problem in judge(item)]

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from einvoice.domain.errors import UnsafeInputError
 from einvoice.domain.lifecycle import Action, IllegalTransition
+from einvoice.kinds import NOTICE_MESSAGE_TYPES
 from einvoice.services.issuing import Actor
 from einvoice.services.transitions import Move, move_many
 from einvoice.storage.schema import authority_answers, coded_documents, outbox_items
@@ -31,8 +32,7 @@ FINAL_ANSWERS = {
     env.CODED_INVOICE: frozenset({env.CODED, env.CHECK_RESULT}),
     env.UNCODED_INVOICES: frozenset({env.CHECK_RESULT}),
     env.RECEIPT_TABLE: frozenset({env.CHECK_RESULT}),
-    env.ERROR_NOTICE: frozenset({env.NOTICE_RESULT}),
-}
+} | {notice: frozenset({env.NOTICE_RESULT}) for notice in NOTICE_MESSAGE_TYPES}  # 300 and 304 alike
 
 _DOCUMENTS = (
     select(outbox_items.c.message_id, outbox_items.c.document_id)

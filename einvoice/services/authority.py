@@ -1,8 +1,9 @@
 """What passed between the tax authority and us about one document: the messages, the answers, the coded record.
 
 Read only. A document travels in one outbox message (a "C" invoice alone in a 200, "K" invoices in a 203, receipts in
-the day's table 01/TH-BLĐT) and its error notices in 300s; each message gets a 999 then a final answer (202, 204,
-301), stored exactly as received in ``authority_answers`` and read back here with :mod:`einvoice.xmldoc.envelope`.
+the day's table 01/TH-BLĐT) and its error notices in 300s (304s for receipts); each message gets a 999 then a final
+answer (202, 204, 301), stored exactly as received in ``authority_answers`` and read back here with
+:mod:`einvoice.xmldoc.envelope`.
 
 - :func:`exchanges` lists them in both directions, oldest first: for a message we sent, its type (``MLTDiep``), its
   ``MTDiep``, when it left and its outbox state; for an answer, its type, its own ``MTDiep``, the ``MTDTChieu`` it

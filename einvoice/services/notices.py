@@ -155,6 +155,7 @@ def _record(
         issuer_tax_code=issuer["tax_code"],
         notice_date=local_date(moment),
         action=xml_notices.CANCEL if action is Action.CANCEL else xml_notices.EXPLAIN,
+        office=xml_notices.TaxOffice(issuer["tax_office_code"], issuer["tax_office_name"], issuer["province"]),
     )
     values = {
         "issuer_id": row["issuer_id"],

@@ -3,10 +3,11 @@
 :func:`enqueue` runs inside the issuing transaction: a document that is numbered is also queued, or neither is.
 :func:`pack` (run by the worker) turns queued items into ``TDiep`` messages: a "C" invoice alone in a 200; "K" invoices
 of one issuer together in 203s (at most :data:`MAX_PER_MESSAGE`, once the oldest has waited ``batch_window`` — well
-before the next-working-day deadline); error notices in 300s. Receipts are queued with route ``receipt`` for the
-daily table 01/TH-BLĐT (choice 20), which is packed by :mod:`einvoice.services.receipt_tables`. A message's bytes are
-fixed when it is packed and never rebuilt: a resend (only after the provider says it does not have it) sends the same
-``MTDiep`` and bytes.
+before the next-working-day deadline); error notices alone, in the message type their document's kind names
+(:data:`einvoice.kinds.NOTICE_MESSAGES`: 300 for invoices, 304 for receipts). Receipts are queued with route
+``receipt`` for the daily table 01/TH-BLĐT (choice 20), which is packed by :mod:`einvoice.services.receipt_tables`.
+A message's bytes are fixed when it is packed and never rebuilt: a resend (only after the provider says it does not
+have it) sends the same ``MTDiep`` and bytes.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Select, bindparam, select, update
 
 from einvoice.domain.lifecycle import DocumentClass, document_class
+from einvoice.kinds import row_of
 from einvoice.storage.schema import documents, error_notices, issuers, outbox_items, outbox_messages
 from einvoice.xmldoc import envelope as env
 
@@ -65,6 +68,12 @@ _ITEM_BYTES = (
     .outerjoin(error_notices, error_notices.c.id == outbox_items.c.notice_id)
     .where(outbox_items.c.id.in_(bindparam("ids", expanding=True)))
 )
+_NOTICE_KINDS = (
+    select(outbox_items.c.id, documents.c.kind)
+    .join(error_notices, error_notices.c.id == outbox_items.c.notice_id)
+    .join(documents, documents.c.id == error_notices.c.document_id)
+    .where(outbox_items.c.id.in_(bindparam("ids", expanding=True)))
+)
 _SENDERS = select(issuers.c.id, issuers.c.tax_code).where(issuers.c.id.in_(bindparam("ids", expanding=True)))
 _ADD = outbox_messages.insert().returning(outbox_messages.c.id, sort_by_parameter_order=True)
 _PACK = (
@@ -85,22 +94,9 @@ class _Draft:
 
 def pack(conn: Connection, addressing: Addressing, *, now: datetime, batch_window: timedelta) -> int:
     """Turn queued items into messages (in the caller's write transaction); return how many messages were made."""
+    # workers pack in parallel on PostgreSQL: each takes the items no other holds
     query = _WAITING.with_for_update(skip_locked=True) if conn.dialect.name == "postgresql" else _WAITING
-    drafts: list[_Draft] = []  # workers pack in parallel on PostgreSQL: each takes the items no other holds
-    uncoded: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    for item_id, issuer_id, route, created_at in conn.execute(query):
-        if route == CODED:
-            drafts.append(_Draft(env.CODED_INVOICE, issuer_id, [item_id]))
-        elif route == NOTICE:
-            drafts.append(_Draft(env.ERROR_NOTICE, issuer_id, [item_id]))
-        else:
-            uncoded[issuer_id].append((item_id, created_at))
-    for issuer_id, items in uncoded.items():
-        due = len(items) >= MAX_PER_MESSAGE or min(created for _, created in items) <= now - batch_window
-        if due:
-            for start in range(0, len(items), MAX_PER_MESSAGE):
-                chunk = [item_id for item_id, _ in items[start : start + MAX_PER_MESSAGE]]
-                drafts.append(_Draft(env.UNCODED_INVOICES, issuer_id, chunk))
+    drafts = _plan(conn, query, now=now, batch_window=batch_window)
     if not drafts:
         return 0
     ids = [item_id for draft in drafts for item_id in draft.item_ids]
@@ -112,6 +108,35 @@ def pack(conn: Connection, addressing: Addressing, *, now: datetime, batch_windo
     if packed != len(links):  # never: the items are locked; if it happened, roll back rather than send twice
         raise RuntimeError(f"{len(links) - packed} outbox items were packed by another worker")
     return len(drafts)
+
+
+def packing_due(conn: Connection, *, now: datetime, batch_window: timedelta) -> bool:
+    """Tell, reading only, whether :func:`pack` would make a message now (a worker then opens its write transaction)."""
+    return bool(_plan(conn, _WAITING, now=now, batch_window=batch_window))
+
+
+def _plan(conn: Connection, query: Select[Any], *, now: datetime, batch_window: timedelta) -> list[_Draft]:
+    """The messages the waiting items of ``query`` make now, in order."""
+    drafts: list[_Draft] = []
+    uncoded: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    notices: list[tuple[int, int]] = []
+    for item_id, issuer_id, route, created_at in conn.execute(query):
+        if route == CODED:
+            drafts.append(_Draft(env.CODED_INVOICE, issuer_id, [item_id]))
+        elif route == NOTICE:
+            notices.append((item_id, issuer_id))
+        else:
+            uncoded[issuer_id].append((item_id, created_at))
+    if notices:
+        kinds = {row.id: row.kind for row in conn.execute(_NOTICE_KINDS, {"ids": [item_id for item_id, _ in notices]})}
+        drafts += [_Draft(row_of(kinds[item_id]).notice_message, issuer, [item_id]) for item_id, issuer in notices]
+    for issuer_id, items in uncoded.items():
+        due = len(items) >= MAX_PER_MESSAGE or min(created for _, created in items) <= now - batch_window
+        if due:
+            for start in range(0, len(items), MAX_PER_MESSAGE):
+                chunk = [item_id for item_id, _ in items[start : start + MAX_PER_MESSAGE]]
+                drafts.append(_Draft(env.UNCODED_INVOICES, issuer_id, chunk))
+    return drafts
 
 
 def add_message(

@@ -17,9 +17,12 @@ A call starts only while at least half the lease is left (the gateway's timeouts
 written only for messages still under the lease of the claim that took them (this worker's name and that claim's
 lease end), so a message is never in two workers' hands. When the
 provider is unavailable, the calls of the batch not yet started are not made: they wait as long as the failed one.
-Failures back off exponentially with jitter; after ``max_attempts`` sends, or a refusal by the provider itself, the
-message is **parked** with its reason for an administrator, who can retry it (:func:`retry_parked`). Every attempt
-is logged in ``outbox_attempts``. When idle, the worker brings the finance ledger up to date (:meth:`Worker.when_idle`).
+Failures back off exponentially with jitter, growing with the provider's failures in a row (status questions
+included, and the calls not made because the provider was down); after ``max_attempts`` sends, or a refusal by the
+provider itself, the message is **parked** with its reason for an administrator, who can retry it
+(:func:`retry_parked`). Every attempt is logged in ``outbox_attempts``. When idle, the worker brings the finance
+ledger up to date (:meth:`Worker.when_idle`); an idle round only reads (SQLite's write lock is taken only to pack or
+claim something).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from einvoice.domain.lifecycle import Action
 from einvoice.gateway.base import Gateway, GatewayError, GatewayRefused, GatewayUnavailable, Status, Submitted
 from einvoice.services import ledger, outbox, webhooks
 from einvoice.services.answers import AnswerBook, read_ours
-from einvoice.services.receipt_tables import Sign, pack_tables
+from einvoice.services.receipt_tables import Sign, pack_tables, tables_due
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import outbox_attempts, outbox_messages
 from einvoice.xmldoc import envelope as env
@@ -108,6 +111,7 @@ _FINISH = (
         sent_at=bindparam("b_sent"),
         done_at=bindparam("b_done"),
         last_error=bindparam("b_error"),
+        failures=bindparam("b_failures"),
         lease_owner=None,
         lease_until=None,
     )
@@ -131,6 +135,7 @@ def _finish(
     sent_at: datetime | None = None,
     done_at: datetime | None = None,
     error: str | None = None,
+    failures: int | None = None,
 ) -> dict[str, Any]:
     """The parameters of :data:`_FINISH` for a job: its new state, the rest as claimed unless given; lease released."""
     row = job.row
@@ -141,6 +146,7 @@ def _finish(
         "b_sent": sent_at or row.sent_at,
         "b_done": done_at,
         "b_error": error[:1000] if error else row.last_error,
+        "b_failures": row.failures if failures is None else failures,
     }
 
 
@@ -167,16 +173,18 @@ class Worker:
         self._in_hand: list[_Job] = []  # the batch whose outcomes the next round records
         columns = [column for column in outbox_messages.c if column.name != "payload"]
         payload = case((outbox_messages.c.state == outbox.PENDING, outbox_messages.c.payload)).label("payload")
+        is_due = (
+            outbox_messages.c.state.in_((outbox.PENDING, outbox.SENT)),
+            outbox_messages.c.next_attempt_at <= bindparam("now"),
+            or_(outbox_messages.c.lease_until.is_(None), outbox_messages.c.lease_until < bindparam("now")),
+        )
         due = (
             select(*columns, payload)  # the bytes only of what is to be sent
-            .where(
-                outbox_messages.c.state.in_((outbox.PENDING, outbox.SENT)),
-                outbox_messages.c.next_attempt_at <= bindparam("now"),
-                or_(outbox_messages.c.lease_until.is_(None), outbox_messages.c.lease_until < bindparam("now")),
-            )
+            .where(*is_due)
             .order_by(outbox_messages.c.next_attempt_at, outbox_messages.c.id)
             .limit(settings.batch_size)
         )
+        self._any_due = select(outbox_messages.c.id).where(*is_due).limit(1)
         self._due = due.with_for_update(skip_locked=True) if engine.dialect.name == "postgresql" else due
         self._owned = _OWNED.with_for_update() if engine.dialect.name == "postgresql" else _OWNED
 
@@ -193,11 +201,12 @@ class Worker:
         the provider's time and the database's then overlap.
         """
         settings, now = self.settings, self.now()
-        with writing(self.engine) as conn:
-            outbox.pack(conn, settings.addressing, now=now, batch_window=settings.batch_window)
-            if self.sign is not None:  # receipts need the issuer's signature on their daily table
-                pack_tables(conn, settings.addressing, now=now, table_at=settings.table_at, sign=self.sign)
-            webhooks.fan_out(conn)
+        if self._packing_due(now):  # read first: an idle worker never takes SQLite's write lock
+            with writing(self.engine) as conn:
+                outbox.pack(conn, settings.addressing, now=now, batch_window=settings.batch_window)
+                if self.sign is not None:  # receipts need the issuer's signature on their daily table
+                    pack_tables(conn, settings.addressing, now=now, table_at=settings.table_at, sign=self.sign)
+                webhooks.fan_out(conn)
         jobs = self._claim()
         calls = self._calls(jobs, lambda job: self._send(job) if job.first_send else self._ask(job))
         pushed = webhooks.deliver_due(self.engine, now=now, transport=self.webhook_transport)
@@ -228,10 +237,27 @@ class Worker:
         self._ledger_at = now
         return ledger.catch_up(self.engine)
 
+    def _packing_due(self, now: datetime) -> bool:
+        """Tell, in one read transaction, whether packing, the daily tables or the webhooks have anything to do."""
+        settings = self.settings
+        with self.engine.connect() as conn:
+            return (
+                outbox.packing_due(conn, now=now, batch_window=settings.batch_window)
+                or (self.sign is not None and tables_due(conn, now=now, table_at=settings.table_at))
+                or webhooks.fan_out_due(conn)
+            )
+
     def _claim(self) -> list[_Job]:
-        """Lease a batch of due messages; first sends are counted in the same commit, before any network call."""
+        """Lease a batch of due messages; first sends are counted in the same commit, before any network call.
+
+        The due messages are looked for first in a read transaction: the write transaction is opened only if there
+        are some (another worker may take them in between: the claim then finds none).
+        """
         now = self.now()
         until = now + self.settings.lease
+        with self.engine.connect() as conn:
+            if conn.execute(self._any_due, {"now": now}).first() is None:
+                return []
         with writing(self.engine) as conn:
             rows = conn.execute(self._due, {"now": now}).all()
             if not rows:
@@ -337,14 +363,17 @@ class Worker:
         finishes, entries = [], list[_Entry]()
         for job in mine:
             message = job.row
-            if job.skipped:
-                finishes.append(_finish(job, message.state, next_at=now + (pause or timedelta(0))))
+            if job.skipped:  # not tried: after an outage it waits, and backs off next time, as the failed call
+                failures = None if pause is None else message.failures + 1
+                finishes.append(_finish(job, message.state, next_at=now + (pause or timedelta(0)), failures=failures))
                 entries.append((message.id, "retry", "not tried", "the provider failed on another message"))
             elif job.error is not None:
                 finishes.append(self._failed(job, now, entries))
             elif job.submitted is not None:
                 book.move_all(message.id, Action.SEND)
-                finishes.append(_finish(job, outbox.SENT, next_at=now + settings.poll_interval, sent_at=now))
+                finishes.append(
+                    _finish(job, outbox.SENT, next_at=now + settings.poll_interval, sent_at=now, failures=0)
+                )
                 entries.append((message.id, "send", job.submitted.value, None))
             elif job.status is not None and job.status.known:
                 sent_at = None
@@ -356,12 +385,13 @@ class Worker:
                 else:
                     entries.append((message.id, "status", f"{len(job.status.answers)} answers", None))
                 if book.record(message, job.answers, now):
-                    finishes.append(_finish(job, outbox.DONE, sent_at=sent_at, done_at=now))
+                    finishes.append(_finish(job, outbox.DONE, sent_at=sent_at, done_at=now, failures=0))
                 else:
                     later = now + settings.poll_interval
-                    finishes.append(_finish(job, outbox.SENT, next_at=later, sent_at=sent_at))
+                    finishes.append(_finish(job, outbox.SENT, next_at=later, sent_at=sent_at, failures=0))
             else:  # the provider lost it: send again, same MTDiep and bytes
-                finishes.append(_finish(job, outbox.PENDING, next_at=now, error="unknown to the provider"))
+                lost = "unknown to the provider"
+                finishes.append(_finish(job, outbox.PENDING, next_at=now, error=lost, failures=0))
                 entries.append((message.id, "retry", "later", "unknown to the provider"))
         book.flush(now)
         if finishes:
@@ -377,14 +407,18 @@ class Worker:
             reason = f"{attempts} attempts failed; last: {job.error}"
         else:
             entries.append((job.row.id, "retry", "later", str(job.error)))
-            return _finish(job, job.row.state, next_at=now + self._backoff(job), error=str(job.error))
+            later = now + self._backoff(job)
+            return _finish(job, job.row.state, next_at=later, error=str(job.error), failures=job.row.failures + 1)
         log.error("message %s parked: %s", job.row.mtdiep, reason)
         entries.append((job.row.id, "park", "parked", reason))
         return _finish(job, outbox.PARKED, error=reason)
 
     def _backoff(self, job: _Job) -> timedelta:
-        attempts = job.row.attempts + (1 if job.row.state == outbox.PENDING else 0)
-        backoff: timedelta = min(self.settings.base_backoff * (2 ** min(attempts, 16)), self.settings.max_backoff)
+        """How long a job that failed now waits: doubling with the provider's failures in a row (a failed status
+        question counts as much as a failed send, so a down provider is not asked every few seconds), capped at
+        ``max_backoff``, with jitter."""
+        failures = job.row.failures + 1
+        backoff: timedelta = min(self.settings.base_backoff * (2 ** min(failures, 16)), self.settings.max_backoff)
         return backoff * self.random.uniform(0.5, 1.0)
 
     def _log(self, conn: Connection, entries: Sequence[_Entry]) -> None:

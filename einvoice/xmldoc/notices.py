@@ -7,9 +7,10 @@ giải trình). No XML is published for the receipt notice 04/SS-CTĐT: ours has
 (:data:`RECEIPT_NOTICE_VERSION`, XSD :data:`RECEIPT_NOTICE_SCHEMA`) and the form's columns (template, series,
 number, date, kind, notice/explanation, reason), named like the voucher family (``KHMCTu``/``KHCTu``/``SCTu``).
 ``TCTBao`` 1 (hủy) is emitted only for an invoice of a legacy period when the setting allows it (the caller's
-check: :func:`einvoice.domain.lifecycle.legacy_cancel_allowed`); receipts never have it. The tax-office code and
-name (``MCQT``/``TCQT``) and the province (``DDanh``) are not stored yet and are left out: the transmission work must
-add them before sending. ``DSCKS/NNT`` is the empty slot the signer fills: the notice is built as a
+check: :func:`einvoice.domain.lifecycle.legacy_cancel_allowed`); receipts never have it. The managing tax office's
+code and name (``MCQT``/``TCQT``) and the place (``DDanh``, the province) come from the issuer's record and are
+written, in the table's order, when the issuer has them (an issuer that has not filled them yet still notifies).
+``DSCKS/NNT`` is the empty slot the signer fills: the notice is built as a
 :class:`~einvoice.xmldoc.build.BuiltDocument` and signed like any other message (layout
 :data:`einvoice.xmldoc.dsig.ERROR_NOTICE`).
 """
@@ -57,8 +58,23 @@ def _add(parent: etree._Element, tag: str, text: str | None) -> None:
         etree.SubElement(parent, tag).text = text
 
 
+@dataclass(frozen=True, slots=True)
+class TaxOffice:
+    """The issuer's managing tax office (``MCQT`` code, ``TCQT`` name) and its place (``DDanh``), each if known."""
+
+    code: str | None = None
+    name: str | None = None
+    place: str | None = None
+
+
 def build_error_notice(
-    document: NoticedDocument, *, issuer_name: str, issuer_tax_code: str, notice_date: date, action: str = EXPLAIN
+    document: NoticedDocument,
+    *,
+    issuer_name: str,
+    issuer_tax_code: str,
+    notice_date: date,
+    action: str = EXPLAIN,
+    office: TaxOffice | None = None,
 ) -> tuple[str, BuiltDocument]:
     """Return the form code and the unsigned error notice about ``document`` (``action``: TCTBao, 4 or 1)."""
     invoice = DocumentKind(document.kind) is DocumentKind.INVOICE
@@ -71,8 +87,12 @@ def build_error_notice(
     _add(data, "MSo", form)
     _add(data, "Ten", _TITLES[form])
     _add(data, "Loai", "1")  # the seller's own notice (2 answers an authority notice 01/TB-RSĐT)
+    office = office or TaxOffice()
+    _add(data, "MCQT", office.code or None)
+    _add(data, "TCQT", office.name or None)
     _add(data, "TNNT", issuer_name)
     _add(data, "MST", issuer_tax_code)
+    _add(data, "DDanh", office.place or None)
     _add(data, "NTBao", notice_date.isoformat())
     rows = etree.SubElement(data, "DSHDon" if invoice else "DSCTu")
     row = etree.SubElement(rows, "HDon" if invoice else "CTu")

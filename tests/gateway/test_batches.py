@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -12,11 +13,13 @@ from gateway.support import TOKEN, drain, issue_invoices, make_worker, transmiss
 from sqlalchemy import Engine, event, func, select
 
 from einvoice.domain.lifecycle import Action, IllegalTransition, Transmission
+from einvoice.domain.parties import Buyer
 from einvoice.gateway.base import Gateway, Status, Submitted
 from einvoice.gateway.http import HttpGateway, HttpSettings
 from einvoice.gateway.simulator import SimulatedAuthority, create_simulator
+from einvoice.services import webhooks
 from einvoice.services.answers import SYSTEM
-from einvoice.services.issuing import Toolchain
+from einvoice.services.issuing import CatalogueFee, ReceiptRequest, Toolchain, issue_document
 from einvoice.services.transitions import Move, move_many
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import document_events, finance_facts, outbox_attempts, outbox_messages
@@ -153,3 +156,71 @@ def test_moves_of_a_batch_apply_in_order_and_a_refused_one_changes_nothing(
             .order_by(document_events.c.id)
         ).all()
     assert [tuple(e) for e in events] == [(first, "send", None), (first, "accept", "MCCQT X")]
+
+
+def _writes(engine: Engine) -> list[str]:
+    """Every statement that writes or takes a write lock on ``engine`` from now on (SQLite's BEGIN IMMEDIATE too)."""
+    seen: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        words = statement.lstrip().upper()
+        if words.startswith(("BEGIN IMMEDIATE", "INSERT", "UPDATE", "DELETE")) or "FOR UPDATE" in words:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    return seen
+
+
+def test_an_idle_worker_round_takes_no_write_lock(
+    engine: Engine, world: dict[str, Any], signed_tools: Toolchain, clock: Any, gateway: HttpGateway
+) -> None:
+    """With nothing to pack, claim or fan out (a receipt waits for tonight's table, a webhook is up to date), a round
+    only reads: no BEGIN IMMEDIATE, no write; the first round with a new invoice does write."""
+    request = ReceiptRequest(world["receipts"]["id"], Buyer(name="Nguyễn Văn An"), (CatalogueFee("LP-CT", 2),))
+    issue_document(engine, request, actor=world["cashier"], now=clock, tools=signed_tools)  # 09:00 in Hà Nội
+    webhooks.register(engine, "http://receiver.test/hook", created_by=None, now=clock())
+    worker = make_worker(engine, gateway, clock, sign=signed_tools.sign)
+    writes = _writes(engine)
+    for _ in range(3):
+        assert not worker.run_once()
+        clock.value += timedelta(seconds=2)
+    assert writes == []
+    issue_invoices(engine, world, signed_tools, clock, world["invoices"]["id"], 1)
+    writes.clear()
+    assert worker.run_once()
+    assert writes  # the counter sees writes when there are some
+
+
+def test_status_questions_to_a_down_provider_back_off_growing_up_to_the_cap(
+    engine: Engine, world: dict[str, Any], signed_tools: Toolchain, clock: Any, authority: SimulatedAuthority
+) -> None:
+    """A message already sent, provider down: each status question waits at least as long as the one before (doubling
+    with jitter) until ``max_backoff``, then between half of it and all of it; once the provider is back, the message
+    is coded, delivered once."""
+    ids = issue_invoices(engine, world, signed_tools, clock, world["invoices"]["id"], 1)
+    calls: list[str] = []
+    cap = timedelta(seconds=64)
+    worker = make_worker(engine, _counting_gateway(authority, calls), clock, max_backoff=cap)
+    worker.run_once()
+    worker.finish()
+    assert calls == ["/TiepNhanThongDiep"]
+    authority.faults.update({"down": True})
+    asked_at = []
+    for _ in range(15 * 60):  # a quarter of an hour, second by second
+        before = len(calls)
+        worker.run_once()
+        worker.finish()
+        if len(calls) > before:
+            asked_at.append(clock())
+        clock.value += timedelta(seconds=1)
+    assert set(calls[1:]) == {"/TraCuuThongDiep"}
+    assert len(asked_at) < 30  # without the growing back-off: about one question every 2 seconds, 450 or so
+    gaps = [later - earlier for earlier, later in pairwise(asked_at)]
+    capped = next(index for index, gap in enumerate(gaps) if gap > cap / 2)  # jitter takes at most half
+    assert gaps[:capped] == sorted(gaps[:capped])  # the n-th wait is in [2^(n-1), 2^n] seconds
+    assert capped >= 4
+    assert all(cap / 2 <= gap <= cap + timedelta(seconds=1) for gap in gaps[capped:])
+    authority.faults.update({"down": False})
+    drain([worker], clock)
+    assert transmission(engine, ids) == ["accepted"]
+    assert set(authority.stats()["deliveries"].values()) == {1}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,39 @@ def test_receipts_of_a_day_go_in_one_signed_table_then_supplements(
     schema = etree.XMLSchema(file=str(Path(__file__).resolve().parents[2] / "schemas" / "bthdlblai-1.0.0.xsd"))
     for item in items:
         assert schema.validate(parse_untrusted(item)), schema.error_log
+
+
+def test_a_coded_invoice_is_parsed_once_on_its_way_in_and_stored_as_sent(
+    engine: Engine,
+    world: dict[str, Any],
+    signed_tools: Toolchain,
+    clock: Any,
+    gateway: HttpGateway,
+    authority: SimulatedAuthority,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between the T-VAN's reply and the stored coded invoice, the 202's bytes go through the parser once (not once
+    per reader: adapter, envelope, exact-bytes check, coded-invoice reader), and are stored byte for byte."""
+    parsed: list[bytes] = []
+    theirs = {"einvoice.gateway.simulator", "einvoice.gateway.authority_model", "einvoice.xmldoc.authority"}
+    ours = [module for name, module in sys.modules.items() if name.startswith("einvoice.") and name not in theirs]
+    for module in ours:  # every module of our side that parses (the simulator's coding is the authority's CPU)
+        original = getattr(module, "parse_untrusted", None)
+        if original is not None:
+
+            def counting(data: bytes, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                parsed.append(bytes(data))
+                return _original(data, *args, **kwargs)
+
+            monkeypatch.setattr(module, "parse_untrusted", counting)
+    [invoice] = issue_invoices(engine, world, signed_tools, clock, world["invoices"]["id"], 1)
+    drain([make_worker(engine, gateway, clock)], clock)
+    assert transmission(engine, [invoice]) == ["accepted"]
+    with engine.connect() as conn:
+        stored, code = conn.execute(select(coded_documents.c.xml, coded_documents.c.authority_code)).one()
+    assert sum(1 for data in parsed if f">{code}</MCCQT>".encode() in data) == 1
+    [held] = authority._held.values()  # the simulator's own copy of its answers
+    [answer] = [raw for _, raw in held.answers if b"<MLTDiep>202<" in raw]
+    assert bytes(stored) in answer
+    assert bytes(stored).startswith(b"<HDon")
+    assert bytes(stored).endswith(b"</HDon>")

@@ -19,7 +19,9 @@ from sqlalchemy import Engine, func, select
 
 from einvoice.domain.lifecycle import CANCEL_PROCEDURE_ENDED, legacy_cancel_allowed
 from einvoice.gateway.authority_model import answer
-from einvoice.gateway.simulator import authority_signer, judge_as_authority
+from einvoice.gateway.simulator import authority_signer, judge_as_authority, trust_all
+from einvoice.kinds import row_of
+from einvoice.services.answers import ends_message
 from einvoice.storage.schema import documents, error_notices, outbox_items
 from einvoice.web.runtime import dispose
 from einvoice.xmldoc import envelope as env
@@ -111,16 +113,32 @@ def test_an_error_notice_is_signed_queued_and_answered(
 def test_a_receipt_notice_is_answered_for_that_receipt(
     signing_app: Flask, world: dict[str, Any], auth: Any, engine: Engine, clock: Any, tmp_path: Path
 ) -> None:
-    """A 04/SS-CTĐT about a receipt goes in a 300 and its 301 accepts that receipt (its own columns are read)."""
+    """A 04/SS-CTĐT about a receipt names the issuer's tax office and place, goes in a 304 (not a 300), and its 301
+    accepts that receipt (its own columns are read)."""
     client = signing_app.test_client()
+    office = {"tax_office_code": "10100", "tax_office_name": "Thuế thành phố Hà Nội", "province": "Hà Nội"}
+    changed = client.patch(f"/api/v1/issuers/{world['issuer']['id']}", json=office, headers=auth("admin", "rn-0"))
+    assert changed.status_code == 200, changed.get_json()
+    too_long = client.patch(
+        f"/api/v1/issuers/{world['issuer']['id']}", json={"tax_office_code": "101001"}, headers=auth("admin", "rn-00")
+    )
+    assert [p["path"] for p in too_long.get_json()["problems"]] == ["tax_office_code"]
     receipt = client.post("/api/v1/receipts", json=receipt_body(world), headers=auth("cashier", "rn-1")).get_json()
     body = {"errors": ["buyer_name"], "reason": "Ghi sai tên người nộp"}
     made = client.post(f"/api/v1/documents/{receipt['id']}/error-notices", json=body, headers=auth("finance", "rn-2"))
     assert made.status_code == 201, made.get_json()
     clock.value += timedelta(hours=11, minutes=1)  # the day's receipt table goes too
+    [(_, xml)] = _notices(engine)
+    data = parse_untrusted(bytes(xml)).find("DLTBao")
+    assert data is not None
+    assert [data.findtext(tag) for tag in ("MCQT", "TCQT", "DDanh")] == ["10100", "Thuế thành phố Hà Nội", "Hà Nội"]
     transmit(engine, simulated_authority(tmp_path / "data", clock), clock)
     messages = client.get(f"/api/v1/documents/{receipt['id']}", headers=auth("finance")).get_json()["history"]
     answered = [(m["type"], m["outcome"]) for m in messages["messages"] if m["direction"] == "received"]
+    sent = [
+        (m["type"], m["outcome"]) for m in messages["messages"] if m["direction"] == "sent" and m["about"] == "notice"
+    ]
+    assert sent == [(env.RECEIPT_ERROR_NOTICE, "done")]
     assert ("301", "accepted") in answered
     assert ("204", "accepted") in answered
 
@@ -199,3 +217,27 @@ def test_legacy_cancel_needs_the_setting_and_a_date_before_july_2026() -> None:
     assert legacy_cancel_allowed(True, before)
     assert not legacy_cancel_allowed(False, before)
     assert not legacy_cancel_allowed(True, on_the_day)
+
+
+@pytest.mark.parametrize("kind", ["invoice", "receipt"])
+def test_the_authority_answers_each_kinds_notice_message_with_a_301(kind: str, tmp_path: Path) -> None:
+    """A notice goes in its kind's message type (300 invoices, 304 receipts); the authority answers it with a 301
+    naming the document, and that 301 finishes the message on our side."""
+    series = "K26TAA" if kind == "invoice" else "26TAA"
+    noticed = NoticedDocument(kind, "1", series, 7, datetime(2026, 9, 1).date(), "Sai tên")
+    _, built = build_error_notice(
+        noticed, issuer_name="TRUNG TÂM X", issuer_tax_code="0109999999", notice_date=datetime(2026, 9, 2).date()
+    )
+    code = row_of(kind).notice_message
+    header = env.Header("2.1.0", "0109999999", "0100000001", code, env.new_message_id("0109999999"), None, None, 1)
+    message = env.read_message(env.build_message(header, [built.xml]))
+    now = datetime(2026, 9, 2, 3, tzinfo=UTC)
+    answers = answer(message, judge=trust_all, signer=authority_signer(tmp_path, now=now), now=now)
+    accepted, reasons = env.technical_receipt_ok(env.read_message(answers.technical))
+    assert (accepted, reasons) == (True, ())
+    assert answers.final is not None
+    final = env.read_message(answers.final)
+    assert (final.header.code, final.header.answers) == (env.NOTICE_RESULT, header.message_id)
+    [outcome] = env.notice_result(final)
+    assert (outcome.series, outcome.number, outcome.accepted) == (series, "7", True)
+    assert ends_message(code, [final], ())
