@@ -63,8 +63,9 @@ def test_a_worker_killed_twenty_times_delivers_500_documents_exactly_once(
     chance = random.Random(20)  # noqa: S311 -- random kill points, repeatable
     mid_work = 0
     try:
-        # Final answers a second after each message: the work spans the kills rather than ending in the first few.
-        with simulator_process(tmp_path / "sim", answer_delay=1.0) as simulator:
+        # Final answers two seconds after each message: the work spans the kills rather than ending in the first few
+        # (with one second, a loaded machine once finished the work after 8 of the 20 kills).
+        with simulator_process(tmp_path / "sim", answer_delay=2.0) as simulator:
             for _ in range(20):
                 process = start_worker(url, simulator, *WORKER_OPTIONS)
                 _wait_until_working(engine, process.pid, issued_500.total)
