@@ -24,15 +24,24 @@ from einvoice.domain.qrdata import document_qr_payload
 from einvoice.xmldoc import formats
 
 Value = str | int | Decimal | date | None
+_sub = etree.SubElement
 
 
 def _text(value: Value) -> str | None:
+    # Checked most common first: this runs for every element of every document built.
+    kind = type(value)
+    if kind is str:
+        return unicodedata.normalize("NFC", value) or None  # type: ignore[arg-type]
     if value is None:
         return None
-    if isinstance(value, Decimal):
-        return format_decimal(value)
+    if kind is Decimal:
+        return format_decimal(value)  # type: ignore[arg-type]
+    if kind is int:
+        return str(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format_decimal(value)
     if isinstance(value, int):
         return str(value)
     text = unicodedata.normalize("NFC", value)
@@ -43,12 +52,14 @@ def _add(parent: etree._Element, tag: str, value: Value) -> None:
     """Append ``<tag>value</tag>`` unless the value is empty."""
     text = _text(value)
     if text is not None:
-        etree.SubElement(parent, tag).text = text
+        _sub(parent, tag).text = text
 
 
 def _add_all(parent: etree._Element, fields: Iterable[tuple[str, Value]]) -> None:
     for tag, value in fields:
-        _add(parent, tag, value)
+        text = _text(value)
+        if text is not None:
+            _sub(parent, tag).text = text
 
 
 def _lookup(parent: etree._Element, code: str | None) -> None:

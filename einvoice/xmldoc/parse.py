@@ -60,6 +60,17 @@ def load_root(xml: bytes) -> etree._Element:
     )
 
 
+def _plain_fit(text: str) -> bool:
+    """Whether ``text`` (which ``Decimal`` read) is plainly a number of the format: ≤ 21 digits, ≤ 6 decimals."""
+    if len(text) > 21 or not text or text[-1] not in _DIGIT_CHARS:
+        return False  # long, or "Infinity"/"NaN"/"1E5"-like: left to the full check
+    dot = text.find(".")
+    return "e" not in text and "E" not in text and (dot < 0 or len(text) - dot - 1 <= 6)
+
+
+_DIGIT_CHARS = frozenset("0123456789")
+
+
 class _Reader:
     """Reads values below one element, recording a problem for each value it cannot read."""
 
@@ -76,17 +87,22 @@ class _Reader:
     def problem(self, code: str, path: str, vi: str, en: str) -> None:
         self.problems.append(Problem(code, path, vi, en))
 
-    def text(self, parent: etree._Element | None, tag: str) -> str | None:
+    def fields(self, parent: etree._Element | None) -> dict[str, str | None]:
+        """Return the texts of the children of ``parent`` by tag (the first of a tag wins); {} when absent."""
         if parent is None:
-            return None
+            return {}
         if parent is not self._last:
-            # Values of one element are read one after another: index its children once (first of a tag wins).
+            # Values of one element are read one after another: index its children once.
             self._last = parent
-            self._last_fields = {}
+            self._last_fields = fields = {}
             for child in parent:
-                if isinstance(child.tag, str):
-                    self._last_fields.setdefault(child.tag, child.text)
-        return self._last_fields.get(tag)
+                tag = child.tag
+                if type(tag) is str and tag not in fields:
+                    fields[tag] = child.text
+        return self._last_fields
+
+    def text(self, parent: etree._Element | None, tag: str) -> str | None:
+        return self.fields(parent).get(tag)
 
     def required(self, parent: etree._Element | None, tag: str) -> str:
         """Return the text of a mandatory element, or '' when absent: the XSD reports absences, not the reader."""
@@ -96,10 +112,13 @@ class _Reader:
         raw = self.text(parent, tag)
         if raw is None or parent is None:
             return None
+        stripped = raw.strip()
         try:
-            value = Decimal(raw.strip())
+            value = Decimal(stripped)
         except InvalidOperation:
             value = Decimal("NaN")
+        if _plain_fit(stripped):  # the usual case, told from the text alone; fits_format decides the rest
+            return value
         if not value.is_finite():
             self.problem(
                 "XML_NUMBER",
@@ -172,34 +191,36 @@ class _Reader:
 
 
 def _seller(r: _Reader, node: etree._Element | None) -> Seller:
+    f = r.fields(node)
     return Seller(
-        name=r.required(node, "Ten"),
-        tax_code=r.required(node, "MST"),
-        address=r.required(node, "DChi"),
-        phone=r.text(node, "SDThoai"),
-        email=r.text(node, "DCTDTu"),
-        bank_account=r.text(node, "STKNHang"),
-        bank_name=r.text(node, "TNHang"),
-        budget_unit_code=r.text(node, "MDVQHNSach"),
-        fax=r.text(node, "Fax"),
-        website=r.text(node, "Website"),
+        name=f.get("Ten") or "",
+        tax_code=f.get("MST") or "",
+        address=f.get("DChi") or "",
+        phone=f.get("SDThoai"),
+        email=f.get("DCTDTu"),
+        bank_account=f.get("STKNHang"),
+        bank_name=f.get("TNHang"),
+        budget_unit_code=f.get("MDVQHNSach"),
+        fax=f.get("Fax"),
+        website=f.get("Website"),
     )
 
 
 def _buyer(r: _Reader, node: etree._Element | None) -> Buyer:
+    f = r.fields(node)
     return Buyer(
-        name=r.text(node, "Ten"),
-        tax_code=r.text(node, "MST"),
-        budget_unit_code=r.text(node, "MDVQHNSach"),
-        address=r.text(node, "DChi"),
-        customer_code=r.text(node, "MKHang"),
-        phone=r.text(node, "SDThoai"),
-        citizen_id=r.text(node, "CCCDan"),
-        passport=r.text(node, "SHChieu"),
-        email=r.text(node, "DCTDTu"),
-        contact_name=r.text(node, "HVTNMHang"),
-        bank_account=r.text(node, "STKNHang"),
-        bank_name=r.text(node, "TNHang"),
+        name=f.get("Ten"),
+        tax_code=f.get("MST"),
+        budget_unit_code=f.get("MDVQHNSach"),
+        address=f.get("DChi"),
+        customer_code=f.get("MKHang"),
+        phone=f.get("SDThoai"),
+        citizen_id=f.get("CCCDan"),
+        passport=f.get("SHChieu"),
+        email=f.get("DCTDTu"),
+        contact_name=f.get("HVTNMHang"),
+        bank_account=f.get("STKNHang"),
+        bank_name=f.get("TNHang"),
     )
 
 
