@@ -77,8 +77,7 @@ class _Reader:
     def __init__(self, root: etree._Element) -> None:
         self.tree = root.getroottree()
         self.problems: list[Problem] = []
-        self._last: etree._Element | None = None
-        self._last_fields: dict[str, str | None] = {}
+        self._fields: dict[etree._Element, dict[str, str | None]] = {}
 
     def path(self, parent: etree._Element, tag: str = "") -> str:
         base = self.tree.getpath(parent)
@@ -91,15 +90,14 @@ class _Reader:
         """Return the texts of the children of ``parent`` by tag (the first of a tag wins); {} when absent."""
         if parent is None:
             return {}
-        if parent is not self._last:
-            # Values of one element are read one after another: index its children once.
-            self._last = parent
-            self._last_fields = fields = {}
+        fields = self._fields.get(parent)
+        if fields is None:  # indexed once per element: its values are read one after another
+            fields = self._fields[parent] = {}
             for child in parent:
                 tag = child.tag
                 if type(tag) is str and tag not in fields:
                     fields[tag] = child.text
-        return self._last_fields
+        return fields
 
     def text(self, parent: etree._Element | None, tag: str) -> str | None:
         return self.fields(parent).get(tag)
@@ -303,22 +301,23 @@ def _read_invoice(r: _Reader, root: etree._Element) -> Invoice:
     general = None if data is None else data.find("TTChung")
     content = None if data is None else data.find(xml.content)
     lines_node = None if content is None else content.find("DSHHDVu")
+    g = r.fields(general)
     return Invoice(
-        template=r.text(general, xml.template_tag) or "",
-        series=r.required(general, xml.series_tag),
+        template=g.get(xml.template_tag) or "",
+        series=g.get(xml.series_tag) or "",
         issue_date=r.date(general, "NLap") or date.min,
         seller=_seller(r, None if content is None else content.find(xml.issuer_slot)),
         buyer=_buyer(r, None if content is None else content.find("NMua")),
         lines=tuple(_line(r, n) for n in ([] if lines_node is None else lines_node.iterfind("HHDVu"))),
         totals=_invoice_totals(r, None if content is None else content.find("TToan")),
-        title=r.text(general, "THDon") or "",
-        provider_tax_code=r.text(general, "MSTTCGP") or "",
+        title=g.get("THDon") or "",
+        provider_tax_code=g.get("MSTTCGP") or "",
         number=r.integer(general, "SHDon"),
-        currency=r.text(general, "DVTTe") or VND,
+        currency=g.get("DVTTe") or VND,
         exchange_rate=r.decimal(general, "TGia"),
-        payment_method=r.text(general, "HTTToan") or "",
-        dossier_code=r.text(general, "MHSo"),
-        financial_leasing=r.text(general, "HDCTTChinh") == "1",
+        payment_method=g.get("HTTToan") or "",
+        dossier_code=g.get("MHSo"),
+        financial_leasing=g.get("HDCTTChinh") == "1",
         related=_related(r, None if general is None else general.find("TTHDLQuan")),
         lookup_code=r.lookup_code(general),
     )
