@@ -61,7 +61,8 @@ def load_root(xml: bytes) -> etree._Element:
 
 
 def _plain_fit(text: str) -> bool:
-    """Whether ``text`` (which ``Decimal`` read) is plainly a number of the format: ≤ 21 digits, ≤ 6 decimals."""
+    """Whether ``text``, which ``Decimal`` read as a finite number, is plainly one of the format (≤ 21 characters,
+    ≤ 6 decimals, no exponent)."""
     if len(text) > 21 or not text or text[-1] not in _DIGIT_CHARS:
         return False  # long, or "Infinity"/"NaN"/"1E5"-like: left to the full check
     dot = text.find(".")
@@ -115,7 +116,7 @@ class _Reader:
             value = Decimal(stripped)
         except InvalidOperation:
             value = Decimal("NaN")
-        if _plain_fit(stripped):  # the usual case, told from the text alone; fits_format decides the rest
+        if value.is_finite() and _plain_fit(stripped):  # the usual case; fits_format decides the rest
             return value
         if not value.is_finite():
             self.problem(
