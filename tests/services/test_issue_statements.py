@@ -1,4 +1,4 @@
-"""The issuing transaction's statement budget, and the rows its combined statement writes on each engine."""
+"""Statement budgets of the issuing transaction and of a new idempotency key, and the rows the combined write stores."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, event, select, update
 
 from einvoice.domain.documents import FeeLine
 from einvoice.domain.parties import Buyer
 from einvoice.domain.rates import VatRate
 from einvoice.domain.totals import goods_line
+from einvoice.services import idempotency
 from einvoice.services.audit import verify_audit
+from einvoice.services.errors import ConflictError
 from einvoice.services.issuing import InvoiceRequest, ReceiptRequest, Toolchain, issue_document
 from einvoice.storage.issue_store import STATEMENT_BUDGET
 from einvoice.storage.schema import audit_entries, document_events, documents, outbox_items, series
@@ -120,3 +123,16 @@ def test_a_series_whose_audit_sequence_was_edited_is_reported(
         conn.execute(update(series).where(series.c.id == world["receipts"]["id"]).values(audit_seq=2))
     findings = verify_audit(engine)
     assert [f.reason for f in findings] == ["the series says its last audit entry is 2, not 3"]
+
+
+def test_a_new_idempotency_key_is_one_statement_on_postgresql(engine: Engine, world: dict[str, Any]) -> None:
+    """PostgreSQL reserves a new key in one statement; a second request with it finds the key in flight (409)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite holds new keys by lock files, without a statement")
+    user = world["cashier"].user_id
+    with _statements(engine) as sent:
+        held = idempotency.reserve(engine, user, "key-1", "fingerprint")
+    assert isinstance(held, idempotency.Reservation)
+    assert len(sent) == 1
+    with pytest.raises(ConflictError):
+        idempotency.reserve(engine, user, "key-1", "fingerprint")
