@@ -283,6 +283,14 @@ def wait_for_quiet() -> float:
     return busy
 
 
+def busy_line(prefix: str, busy: list[float]) -> str:
+    """Return the line saying how busy the machine was before the rounds, flagging disturbed ones."""
+    disturbed = sum(share > QUIET for share in busy)
+    return f"{prefix}machine busy before rounds: max {max(busy):.0%} of all cores" + (
+        f" — {disturbed} of {len(busy)} rounds DISTURBED by other processes" if disturbed else " (quiet)"
+    )
+
+
 def ratios(numerators: list[float], denominators: list[float]) -> str:
     """Return min and median of the per-round ratios of two interleaved series, as percentages."""
     per_round = [n / d for n, d in zip(numerators, denominators, strict=True)]
@@ -313,11 +321,7 @@ def in_process(setups: dict[str, Setup], rounds: int, requests: int) -> dict[str
             f"{name:<10} in-process ceiling        {min(rates):7.1f} / {statistics.median(rates):7.1f} receipts/s"
             f"   {statements[name]:.0f} statements per issue"
         )
-    disturbed = sum(share > QUIET for share in busy)
-    print(
-        f"machine busy before rounds: max {max(busy):.0%} of all cores"
-        + (f" — {disturbed} of {rounds} rounds DISTURBED" if disturbed else " (quiet)")
-    )
+    print(busy_line("", busy))
     return ceilings
 
 
@@ -351,11 +355,7 @@ def run_backend(name: str, setup: Setup, rounds: int, requests: int, clients: in
         f"{name:<10} HTTP at half max rate     {'':>17}"
         f"   p50 {percentile(paced_latencies, 0.5):6.1f} ms  p99 {percentile(paced_latencies, 0.99):6.1f} ms"
     )
-    disturbed = sum(share > QUIET for share in busy)
-    print(
-        f"{name:<10} machine busy before rounds: max {max(busy):.0%} of all cores"
-        + (f" — {disturbed} of {rounds} rounds DISTURBED by other processes" if disturbed else " (quiet)")
-    )
+    print(busy_line(f"{name:<10} ", busy))
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from einvoice.domain.totals import goods_line
 from einvoice.services import idempotency
 from einvoice.services.audit import verify_audit
 from einvoice.services.errors import ConflictError
-from einvoice.services.issuing import InvoiceRequest, ReceiptRequest, Toolchain, issue_document
+from einvoice.services.issuing import InvoiceRequest, IssuedDocument, ReceiptRequest, Toolchain, issue_document
 from einvoice.storage.issue_store import STATEMENT_BUDGET
 from einvoice.storage.schema import audit_entries, document_events, documents, outbox_items, series
 
@@ -40,6 +40,11 @@ def _statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+def _issue_receipt(engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Any) -> IssuedDocument:
+    request = ReceiptRequest(world["receipts"]["id"], PAYER, lines=(FEE,))
+    return issue_document(engine, request, actor=world["cashier"], now=clock, tools=tools)
+
+
 def _invoice(world: dict[str, Any], lines: int) -> InvoiceRequest:
     made = tuple(
         goods_line(f"Hàng {i}", Decimal(i), Decimal(10_000), VatRate.parse("10%"), unit="cái")
@@ -53,13 +58,7 @@ def test_an_issue_stays_within_its_statement_budget(
 ) -> None:
     """A receipt and invoices of 1 and 30 lines each cost the engine's budget of statements, never more."""
     budget = STATEMENT_BUDGET[engine.dialect.name]
-    issue_document(
-        engine,
-        ReceiptRequest(world["receipts"]["id"], PAYER, lines=(FEE,)),
-        actor=world["cashier"],
-        now=clock,
-        tools=tools,
-    )
+    _issue_receipt(engine, world, tools, clock)
     counts = []
     for request in (
         ReceiptRequest(world["receipts"]["id"], PAYER, lines=(FEE,)),
@@ -78,16 +77,7 @@ def test_the_combined_write_stores_every_row_of_an_issue(
     engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Any
 ) -> None:
     """One issue stores its document, outbox item, issue event and audit entry, linked by the document id."""
-    issued = [
-        issue_document(
-            engine,
-            ReceiptRequest(world["receipts"]["id"], PAYER, lines=(FEE,)),
-            actor=world["cashier"],
-            now=clock,
-            tools=tools,
-        )
-        for _ in range(2)
-    ]
+    issued = [_issue_receipt(engine, world, tools, clock) for _ in range(2)]
     last = issued[-1]
     with engine.connect() as conn:
         document = conn.execute(select(documents).where(documents.c.id == last.id)).mappings().one()
@@ -111,13 +101,7 @@ def test_a_series_whose_audit_sequence_was_edited_is_reported(
 ) -> None:
     """verify_audit notices a series whose audit sequence no longer names its last entry."""
     for _ in range(3):
-        issue_document(
-            engine,
-            ReceiptRequest(world["receipts"]["id"], PAYER, lines=(FEE,)),
-            actor=world["cashier"],
-            now=clock,
-            tools=tools,
-        )
+        _issue_receipt(engine, world, tools, clock)
     assert verify_audit(engine) == []
     with engine.begin() as conn:
         conn.execute(update(series).where(series.c.id == world["receipts"]["id"]).values(audit_seq=2))

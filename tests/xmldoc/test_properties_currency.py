@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -22,7 +21,7 @@ from hypothesis import strategies as st
 from einvoice.domain.corrections import as_adjustment
 from einvoice.domain.documents import CorrectionKind, Invoice, InvoiceLine, LineNature, RelatedDocument
 from einvoice.domain.rates import VatRate
-from einvoice.domain.totals import goods_line, make_invoice, trade_discount_line
+from einvoice.domain.totals import goods_line, trade_discount_line
 from einvoice.xmldoc.build import build_invoice
 from einvoice.xmldoc.parse import parse_document
 from einvoice.xmldoc.validate import validate_document
@@ -143,20 +142,10 @@ def _product_line(line: Drawn, currency: str, index: int) -> InvoiceLine:
     )
 
 
-def _invoice(lines: list[InvoiceLine], currency: str, exchange_rate: Decimal | None, **extra: object) -> Invoice:
-    return make_invoice(
-        template="1",
-        series="K25TAB",
-        issue_date=date(2025, 6, 1),
-        seller=builders.seller(),
-        buyer=builders.buyer(),
-        lines=lines,
-        provider_tax_code="0100000000",
-        number=42,
-        lookup_code="7K2P9QAXM4TD",
-        currency=currency,
-        exchange_rate=exchange_rate,
-        **extra,  # type: ignore[arg-type]
+def _invoice(drawn: list[Drawn], currency: str, exchange_rate: Decimal, **extra: object) -> Invoice:
+    lines = [_product_line(line, currency, i) for i, line in enumerate(drawn, 1)]
+    return builders.invoice(
+        lines=lines, currency=currency, exchange_rate=None if currency == "VND" else exchange_rate, **extra
     )
 
 
@@ -178,11 +167,7 @@ def test_invoices_in_any_currency_with_discounts_match_the_oracle(
     """Any invoice — VND or a foreign currency with its exchange rate, with line discounts and trade discounts —
     states exactly the oracle's line amounts, groups and total, builds valid XML and reads back equal."""
     drawn = data.draw(drawn_lines(currency))
-    invoice = _invoice(
-        [_product_line(line, currency, i) for i, line in enumerate(drawn, 1)],
-        currency,
-        None if currency == "VND" else exchange_rate,
-    )
+    invoice = _invoice(drawn, currency, exchange_rate)
     assert [Fraction(line.amount or 0) for line in invoice.lines] == [_oracle_amount(line, currency) for line in drawn]
     _check_groups(invoice, _oracle_groups(drawn, currency))
     assert Fraction(invoice.totals.total_payable) == _oracle_payable(drawn, currency)
@@ -200,27 +185,15 @@ def test_negative_adjustments_bring_the_invoice_to_the_corrected_totals(
     """An adjustment that takes back part of some goods lines states, added to the original, exactly the oracle's
     totals of the corrected invoice per rate group and in all; it builds valid XML and reads back equal."""
     drawn = [line for line in data.draw(drawn_lines(currency)) if line.trade_discount is None]
-    original = _invoice(
-        [_product_line(line, currency, i) for i, line in enumerate(drawn, 1)],
-        currency,
-        None if currency == "VND" else exchange_rate,
-    )
+    original = _invoice(drawn, currency, exchange_rate)
     taken_back = data.draw(st.lists(st.sampled_from(range(len(drawn))), min_size=1, max_size=len(drawn), unique=True))
     deltas = []
     for index in taken_back:
         line = drawn[index]
         returned = _fraction(data.draw, 0, 1000, 4) % line.quantity or line.quantity
         deltas.append(Drawn(-returned, line.price, line.rate))  # no discount on a delta: it corrects quantities
-    related = RelatedDocument(CorrectionKind.ADJUSTMENT, "1", "K25TAB", "42", date(2025, 6, 1), note="Trả lại hàng")
-    adjustment = as_adjustment(
-        _invoice(
-            [_product_line(line, currency, i) for i, line in enumerate(deltas, 1)],
-            currency,
-            None if currency == "VND" else exchange_rate,
-            related=related,
-        ),
-        original.totals,
-    )
+    related = RelatedDocument(CorrectionKind.ADJUSTMENT, "1", "C25TAA", "1", builders.ISSUE_DATE, note="Trả lại hàng")
+    adjustment = as_adjustment(_invoice(deltas, currency, exchange_rate, related=related), original.totals)
     corrected = _oracle_groups(drawn + deltas, currency)
     together: dict[str, tuple[Fraction, Fraction]] = defaultdict(lambda: (Fraction(0), Fraction(0)))
     for totals in (original.totals, adjustment.totals):
