@@ -145,7 +145,7 @@ def _product_line(line: Drawn, currency: str, index: int) -> InvoiceLine:
 def _invoice(drawn: list[Drawn], currency: str, exchange_rate: Decimal, **extra: object) -> Invoice:
     lines = [_product_line(line, currency, i) for i, line in enumerate(drawn, 1)]
     return builders.invoice(
-        lines=lines, currency=currency, exchange_rate=None if currency == "VND" else exchange_rate, **extra
+        lines, currency=currency, exchange_rate=None if currency == "VND" else exchange_rate, **extra
     )
 
 
