@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/bench_issue.py [--rounds N] [--requests N] [postgresql+psycopg://…]``. SQLite always;
 PostgreSQL too when a URL is given or ``EINVOICE_TEST_DATABASE_URL`` is set (a throwaway schema is made and dropped).
-A PostgreSQL on this machine is reached over its Unix socket (asked of the server, see :func:`over_local_socket`).
+A PostgreSQL on this machine is reached over its Unix socket (``storage.engine.over_local_socket``).
 
 First, interleaved in each round: the **floor** (one RSA-2048 signature with the issuer's key plus one durable SQLite
 commit of a row the size of a signed receipt: what no issuing can go below), then the in-process **ceiling** on each
@@ -46,7 +46,7 @@ from einvoice.services.accounts import create_token
 from einvoice.services.issuing import Actor, ReceiptRequest, issue_document
 from einvoice.services.seed import seed_demo
 from einvoice.services.toolchain import SignerCache, pkcs12_toolchain
-from einvoice.storage.engine import make_engine, migrate, sqlite_url, writing
+from einvoice.storage.engine import make_engine, migrate, over_local_socket, sqlite_url, writing
 from einvoice.storage.schema import issuers, series, users
 from einvoice.web.app import settle_memory
 
@@ -157,28 +157,6 @@ def floor(setup: Setup, count: int) -> float:
     rate = count / (time.perf_counter() - started)
     scratch.dispose()
     return rate
-
-
-def over_local_socket(url: str) -> str:
-    """Return ``url`` rewritten to the server's Unix socket when the server runs here and listens on one.
-
-    A round trip over a Unix socket costs about half of one over loopback TCP; the issuing transaction makes five.
-    Deployments set the same in ``EINVOICE_DATABASE_URL``: ``postgresql+psycopg://einvoice@/einvoice?host=/run/postgresql``.
-    """
-    parsed = make_url(url)
-    if parsed.host not in ("127.0.0.1", "localhost", "::1"):
-        return url
-    admin = create_engine(url)
-    try:
-        with admin.connect() as conn:
-            folders = conn.exec_driver_sql("SHOW unix_socket_directories").scalar_one()
-    finally:
-        admin.dispose()
-    for folder in str(folders).split(","):
-        folder = folder.strip()
-        if folder and Path(folder, f".s.PGSQL.{parsed.port or 5432}").exists():
-            return parsed._replace(host=None).update_query_dict({"host": folder}).render_as_string(hide_password=False)
-    return url
 
 
 def _post(port: int, setup: Setup, body: bytes) -> float:
