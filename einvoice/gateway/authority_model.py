@@ -52,7 +52,8 @@ def answer(message: env.Message, *, judge: Judge, signer: Signer, now: datetime)
         coded = code_invoice(message.items[0], new_authority_code(), signer, signing_time=now)
         return Answers(technical, _reply(header, env.CODED, [coded]))
     if header.code == env.ERROR_NOTICE:
-        return Answers(technical, _notice_result(header, message.items, signer, now))
+        judged = [(item, judge(item)) for item in message.items]  # a notice's signature is checked like any other
+        return Answers(technical, _notice_result(header, judged, signer, now))
     problems = [problem for item in message.items for problem in judge(item)]
     return Answers(technical, _check_result(header, "3" if problems else "2", problems, signer, now))
 
@@ -95,32 +96,53 @@ def _check_result(answered: env.Header, kind: str, problems: list[Problem], sign
     etree.SubElement(data, "CCu").text = answered.message_id
     etree.SubElement(data, "SLuong").text = "1"
     if problems:
-        listing = etree.SubElement(etree.SubElement(data, "KHLKhac"), "DSLDo")
-        for index, problem in enumerate(problems, start=1):
-            row = etree.SubElement(listing, "LDo")
-            etree.SubElement(row, "STT").text = str(index)
-            etree.SubElement(row, "MLoi").text = problem.code[:4] if problem.code[:4].isdigit() else "9999"
-            etree.SubElement(row, "MTLoi").text = f"{problem.code}: {problem.message_vi}"[:255]
-            etree.SubElement(row, "HDXLy").text = "Sửa dữ liệu theo mô tả lỗi và gửi lại"
+        _reasons(etree.SubElement(etree.SubElement(data, "KHLKhac"), "DSLDo"), problems)
     return _reply(answered, env.CHECK_RESULT, [_signed_notice(data, signer, now)])
 
 
-def _notice_result(answered: env.Header, items: tuple[bytes, ...], signer: Signer, now: datetime) -> bytes:
+def _reasons(listing: etree._Element, problems: list[Problem]) -> None:
+    """Write each problem as the authority writes a reason: ``LDo`` with ``MLoi``, ``MTLoi`` (Vietnamese), ``HDXLy``.
+
+    Our own problem codes are not the authority's numbers: such a problem gets ``MLoi`` 9999 and keeps its code at
+    the head of ``MTLoi``.
+    """
+    for index, problem in enumerate(problems, start=1):
+        numbered = problem.code.isdigit() and len(problem.code) <= 5
+        row = etree.SubElement(listing, "LDo")
+        etree.SubElement(row, "STT").text = str(index)
+        etree.SubElement(row, "MLoi").text = problem.code if numbered else "9999"
+        text = problem.message_vi if numbered else f"{problem.code}: {problem.message_vi}"
+        etree.SubElement(row, "MTLoi").text = text[:255]
+        etree.SubElement(row, "HDXLy").text = "Sửa dữ liệu theo mô tả lỗi và gửi lại"
+
+
+#: The columns a 301 echoes per document, with the receipt notice's name of each (our 04/SS-CTĐT, choice 19).
+_ANSWERED_COLUMNS = (("MCQTCap", "MCQTCap"), ("KHMSHDon", "KHMCTu"), ("KHHDon", "KHCTu"), ("SHDon", "SCTu"))
+
+
+def _notice_result(
+    answered: env.Header, judged: list[tuple[bytes, list[Problem]]], signer: Signer, now: datetime
+) -> bytes:
+    """Answer error notices (301): each row accepted (``TTTNCCQT`` 1), or refused (2) with the notice's problems."""
     data = _notice_data("01/TB-SSĐT", "Thông báo về việc tiếp nhận và kết quả xử lý", answered, now)
     etree.SubElement(data, "MGDDTu").text = answered.message_id
     etree.SubElement(data, "TGNhan").text = _local(now)
     listing = etree.SubElement(data, "DSHDon")
     number = 0
-    for item in items:
-        for row in parse_untrusted(item).iterfind("DLTBao/DSHDon/HDon"):
+    for item, problems in judged:
+        notice = parse_untrusted(item)
+        rows = [*notice.iterfind("DLTBao/DSHDon/HDon"), *notice.iterfind("DLTBao/DSCTu/CTu")]
+        for row in rows:
             number += 1
             out = etree.SubElement(listing, "HDon")
             etree.SubElement(out, "STT").text = str(number)
-            for tag in ("MCQTCap", "KHMSHDon", "KHHDon", "SHDon"):
-                etree.SubElement(out, tag).text = (row.findtext(tag) or "").strip()
+            for tag, receipt_tag in _ANSWERED_COLUMNS:  # a receipt notice (04/SS-CTĐT) names its own columns
+                etree.SubElement(out, tag).text = (row.findtext(tag) or row.findtext(receipt_tag) or "").strip()
             etree.SubElement(out, "NLap").text = (row.findtext("Ngay") or "").strip()
             etree.SubElement(out, "TCTBao").text = (row.findtext("TCTBao") or "").strip()
-            etree.SubElement(out, "TTTNCCQT").text = "1"
+            etree.SubElement(out, "TTTNCCQT").text = "2" if problems else "1"
+            if problems:
+                _reasons(etree.SubElement(out, "DSLDKTNhan"), problems)
     return _reply(answered, env.NOTICE_RESULT, [_signed_notice(data, signer, now)])
 
 

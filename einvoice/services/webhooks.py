@@ -24,7 +24,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, RowMapping, select, update
 
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import document_events, documents, webhook_deliveries, webhooks
@@ -117,7 +117,10 @@ def fan_out(conn: Connection) -> int:
 
 
 def deliver_due(engine: Engine, *, now: datetime, transport: httpx.BaseTransport | None = None, limit: int = 20) -> int:
-    """POST the due deliveries; return how many were attempted."""
+    """POST the due deliveries and record what came of them in one commit; return how many were attempted.
+
+    A receiver that cannot be reached (refused, timed out) is not tried again in the same round.
+    """
     with engine.connect() as conn:
         due = (
             conn.execute(
@@ -132,8 +135,11 @@ def deliver_due(engine: Engine, *, now: datetime, transport: httpx.BaseTransport
         )
     if not due:
         return 0
+    results, unreachable = [], set()
     with httpx.Client(timeout=TIMEOUT, transport=transport) as client:
         for delivery in due:
+            if delivery["webhook_id"] in unreachable:  # its receiver just failed to answer: not this round
+                continue
             body = delivery["payload"].encode()
             headers = {
                 "Content-Type": "application/json",
@@ -145,13 +151,19 @@ def deliver_due(engine: Engine, *, now: datetime, transport: httpx.BaseTransport
                 status = client.post(delivery["url"], content=body, headers=headers).status_code
             except httpx.HTTPError as failure:
                 error = repr(failure)[:500]
-            _record(engine, delivery, status, error, now)
-    return len(due)
+                unreachable.add(delivery["webhook_id"])
+            results.append(_outcome(delivery, status, error, now))
+    with writing(engine) as conn:  # one commit for the round: a crash before it only means "at least once" again
+        for delivery_id, values in results:
+            conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values))
+    return len(results)
 
 
-def _record(engine: Engine, delivery: object, status: int | None, error: str | None, now: datetime) -> None:
-    row = dict(delivery)  # type: ignore[call-overload]
-    attempts = row["attempts"] + 1
+def _outcome(
+    delivery: RowMapping, status: int | None, error: str | None, now: datetime
+) -> tuple[int, dict[str, object]]:
+    """What one attempt changes in its delivery's row: delivered, failed for good, or tried again later."""
+    attempts = delivery["attempts"] + 1
     values: dict[str, object] = {"attempts": attempts, "last_status": status, "last_error": error}
     if status is not None and 200 <= status < 300:
         values.update(state="delivered", delivered_at=now)
@@ -160,5 +172,4 @@ def _record(engine: Engine, delivery: object, status: int | None, error: str | N
     else:
         delay = timedelta(seconds=2 ** min(attempts, 14)) * random.uniform(0.5, 1.0)  # noqa: S311 -- jitter
         values.update(next_attempt_at=now + delay, last_error=error or f"HTTP {status}")
-    with writing(engine) as conn:
-        conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == row["id"]).values(**values))
+    return int(delivery["id"]), values

@@ -381,6 +381,8 @@ outbox_items = Table(
     Column("message_id", ForeignKey("outbox_messages.id")),  # set when packed into a message
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_outbox_items_unpacked", "message_id", "route"),
+    Index("ix_outbox_items_document_id", "document_id"),  # the lookup page and the history find a document's items
+    Index("ix_outbox_items_notice_id", "notice_id"),
 )
 
 outbox_attempts = Table(

@@ -8,15 +8,16 @@ import pytest
 from lxml import etree
 
 from einvoice.resources import schemas_dir
-from einvoice.xmldoc.notices import RECEIPT_NOTICE_SCHEMA, NoticedDocument, build_error_notice
+from einvoice.xmldoc.notices import CANCEL, EXPLAIN, RECEIPT_NOTICE_SCHEMA, NoticedDocument, build_error_notice
 from einvoice.xmldoc.safe import parse_untrusted
 
 
-def _notice(kind: str, template: str, series: str) -> tuple[str, bytes]:
+def _notice(kind: str, template: str, series: str, action: str = EXPLAIN) -> tuple[str, bytes]:
     document = NoticedDocument(kind, template, series, 12, date(2026, 9, 1), "Sai địa chỉ người nộp")
-    return build_error_notice(
-        document, issuer_name="TRUNG TÂM X", issuer_tax_code="0109999999", notice_date=date(2026, 9, 2)
+    form, built = build_error_notice(
+        document, issuer_name="TRUNG TÂM X", issuer_tax_code="0109999999", notice_date=date(2026, 9, 2), action=action
     )
+    return form, built.xml
 
 
 def test_receipt_notice_matches_its_schema() -> None:
@@ -52,3 +53,11 @@ def test_invoice_notice_rows_follow_the_tbao_table() -> None:
         ("TCTBao", "4"),
         ("LDo", "Sai địa chỉ người nộp"),
     ]
+
+
+def test_a_legacy_cancel_says_tctbao_1_on_invoices_only() -> None:
+    """The builder writes TCTBao 1 for an invoice when asked (the caller checks the setting), never for a receipt."""
+    _, xml = _notice("invoice", "1", "K26TAA", CANCEL)
+    assert parse_untrusted(xml).findtext("DLTBao/DSHDon/HDon/TCTBao") == "1"
+    with pytest.raises(ValueError, match="TCTBao 1"):
+        _notice("receipt", "EBL01", "26TAA", CANCEL)

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from einvoice.domain import payments
 from einvoice.domain.documents import Receipt
 from einvoice.domain.errors import InvalidDocumentError, Problem
+from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.lifecycle import IllegalTransition
 from einvoice.domain.vntime import local_date
 from einvoice.finance.rules import STATE_LABELS_VI
@@ -65,7 +66,7 @@ def _todays_receipts(typed: str) -> list[dict[str, Any]]:
     criteria = DocumentFilter(
         date_from=today,
         date_to=today,
-        kind="receipt",
+        kind=DocumentKind.RECEIPT,
         counter_id=actor.counter_id,
         party_name=None if number else typed,
     )
@@ -255,7 +256,13 @@ def _notify(document_id: int, form: ErrorNoticeForm) -> Response | tuple[str, in
     location = url_for("counter.done", document_id=document_id) + "#sai-sot"
     try:
         notices.notify_error(
-            rt.engine, document_id, tuple(form.soft_errors.data or ()), form.reason.data, actor=actor, now=rt.now
+            rt.engine,
+            document_id,
+            tuple(form.soft_errors.data or ()),
+            form.reason.data,
+            actor=actor,
+            now=rt.now,
+            tools=rt.tools,
         )
         idempotency.complete_now(rt.engine, held, idempotency.StoredResponse(303, "text/html", location, b""))
     except REFUSALS as error:
