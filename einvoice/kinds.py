@@ -5,7 +5,8 @@ string; ``tests/test_kinds.py`` fails on it): it asks a document, a request or a
 :class:`~einvoice.domain.kinds.DocumentKind` and looks the answer up here. The table is split by layer so that the
 pure packages stay pure, and :data:`KINDS` joins the columns into one row per kind:
 
-- names (the noun in messages, vi and en): :data:`einvoice.domain.kinds.NAMES`;
+- names (the noun in messages and the name of the other party — người mua, người nộp —, vi and en):
+  :data:`einvoice.domain.kinds.NAMES`;
 - templates and series rules: :data:`einvoice.domain.series.SERIES_RULES`;
 - XML format (root, version ``PBan``, XSD, tags, signature slots): :data:`einvoice.xmldoc.formats.FORMATS`, from
   which :data:`einvoice.xmldoc.dsig.LAYOUTS` (the signature layout) is derived;

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import RowMapping
 
-from einvoice.domain.corrections import SOFT_ERRORS
+from einvoice.domain.corrections import SOFT_ERRORS, soft_error_label
 from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.lifecycle import Action, apply, document_class, legacy_cancel_allowed
 from einvoice.domain.vntime import local_date
@@ -49,10 +49,12 @@ def notify_error(
             "Thông báo sai sót chỉ dùng cho sai tên, địa chỉ, số tiền bằng chữ; sai khác phải điều chỉnh, thay thế.",
             "an error notice is for names, addresses, amount in words: other errors need adjustment or replacement",
         )
-    written = "; ".join([*(SOFT_ERRORS[error] for error in errors), reason_text(reason)])[:255]
+    reason = reason_text(reason)
     with writing(engine) as conn:
         row = load(conn, document_id, for_update=True)
         may_notify(row, actor, now)
+        kind = DocumentKind(row["kind"])
+        written = "; ".join([*(soft_error_label(error, kind) for error in errors), reason])[:255]
         return _record(conn, row, Action.EXPLAIN, written, actor=actor, now=now, tools=tools)
 
 

@@ -1,7 +1,8 @@
 """Reading documents: one by id (metadata or the stored XML), and search with filters and paging.
 
-Cashiers see the documents they issued; finance and admin see all. A document a caller may not see is reported as
-not found, so ids do not leak which documents exist.
+Cashiers see the documents they issued; finance and admin see all. The counter's pages widen a cashier's view with
+``counter_day``: the receipts of their counter issued that day by any colleague (the day's corrections, a reprint).
+A document a caller may not see is reported as not found, so ids do not leak which documents exist.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Select, bindparam, func, select
+from sqlalchemy import Engine, Select, and_, bindparam, func, or_, select
 
 from einvoice.domain.kinds import DocumentKind
 from einvoice.services.errors import NotFoundError
@@ -40,15 +41,19 @@ class DocumentFilter:
     amount_max: Decimal | None = None
 
 
-def _visible(query: Select[Any], actor: Actor) -> Select[Any]:
-    if actor.role == "cashier":
-        return query.where(documents.c.issued_by == actor.user_id)
-    return query
+def _visible(query: Select[Any], actor: Actor, counter_day: date | None = None) -> Select[Any]:
+    if actor.role != "cashier":
+        return query
+    own = documents.c.issued_by == actor.user_id
+    if counter_day is None or actor.counter_id is None:
+        return query.where(own)
+    colleagues = and_(documents.c.counter_id == actor.counter_id, documents.c.issue_date == counter_day)
+    return query.where(or_(own, colleagues))
 
 
-def get_document(engine: Engine, document_id: int, actor: Actor) -> dict[str, Any]:
+def get_document(engine: Engine, document_id: int, actor: Actor, *, counter_day: date | None = None) -> dict[str, Any]:
     """Return a document's metadata."""
-    query = _visible(select(*META_COLUMNS).where(documents.c.id == document_id), actor)
+    query = _visible(select(*META_COLUMNS).where(documents.c.id == document_id), actor, counter_day)
     with engine.connect() as conn:
         row = conn.execute(query).mappings().first()
     if row is None:
@@ -64,7 +69,9 @@ class SignedXml:
     coded: bool
 
 
-def get_signed_xml(engine: Engine, document_id: int, actor: Actor, *, as_issued: bool = False) -> SignedXml:
+def get_signed_xml(
+    engine: Engine, document_id: int, actor: Actor, *, as_issued: bool = False, counter_day: date | None = None
+) -> SignedXml:
     """Return the document of record (the coded invoice once the authority coded it), or with ``as_issued`` the
     seller's signed bytes exactly as issued."""
     query = _visible(
@@ -72,6 +79,7 @@ def get_signed_xml(engine: Engine, document_id: int, actor: Actor, *, as_issued:
         .outerjoin(coded_documents, coded_documents.c.document_id == documents.c.id)
         .where(documents.c.id == document_id),
         actor,
+        counter_day,
     )
     with engine.connect() as conn:
         row = conn.execute(query).first()
@@ -82,13 +90,38 @@ def get_signed_xml(engine: Engine, document_id: int, actor: Actor, *, as_issued:
     return SignedXml(bytes(row.coded), coded=True)
 
 
-def get_document_xml(engine: Engine, document_id: int, actor: Actor) -> bytes:
+def get_document_xml(engine: Engine, document_id: int, actor: Actor, *, counter_day: date | None = None) -> bytes:
     """Return the XML of record: the coded invoice once coded, else the signed XML exactly as issued."""
-    return get_signed_xml(engine, document_id, actor).xml
+    return get_signed_xml(engine, document_id, actor, counter_day=counter_day).xml
+
+
+def get_document_of_record(
+    engine: Engine, document_id: int, actor: Actor, *, counter_day: date | None = None
+) -> tuple[dict[str, Any], bytes]:
+    """Return a document's metadata and its XML of record (as :func:`get_document_xml`) in one query, to print it."""
+    query = _visible(
+        select(*META_COLUMNS, documents.c.xml, coded_documents.c.xml.label("coded"))
+        .outerjoin(coded_documents, coded_documents.c.document_id == documents.c.id)
+        .where(documents.c.id == document_id),
+        actor,
+        counter_day,
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFoundError(f"no document {document_id}")
+    meta = {name: value for name, value in row.items() if name not in ("xml", "coded")}
+    return meta, bytes(row["xml"] if row["coded"] is None else row["coded"])
 
 
 def search_documents(
-    engine: Engine, criteria: DocumentFilter, actor: Actor, *, page: int = 1, per_page: int = 20
+    engine: Engine,
+    criteria: DocumentFilter,
+    actor: Actor,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    counter_day: date | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Return one page of matching documents, newest first, and how many match in all."""
     conditions = []
@@ -116,7 +149,7 @@ def search_documents(
         conditions.append(c.total_hundredths <= int(criteria.amount_max * 100))
     per_page = max(1, min(per_page, MAX_PAGE_SIZE))
     page = max(1, page)
-    base = _visible(select(*META_COLUMNS).where(*conditions), actor)
+    base = _visible(select(*META_COLUMNS).where(*conditions), actor, counter_day)
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
         rows = conn.execute(base.order_by(c.id.desc()).limit(per_page).offset((page - 1) * per_page)).mappings()

@@ -238,7 +238,7 @@ def test_the_cashier_day(
 
             day.notice(transfer_url, "Địa chỉ đúng: xã Yên Trung")
             assert "Đang chờ gửi cơ quan thuế" in page.inner_text("#sai-sot")  # signed and queued at once
-            assert "Sai địa chỉ người mua" in page.inner_text("#sai-sot")
+            assert "Sai địa chỉ người nộp" in page.inner_text("#sai-sot")
             day.check("12-notice-recorded")
 
             page.goto(live_url + "/quay/ca")

@@ -174,7 +174,7 @@ def test_an_error_notice_for_a_soft_error(cashier: FlaskClient, engine: Engine, 
     assert _state(engine, original) == "explained"
     shown = cashier.get(f"/quay/bien-lai/{original}").get_data(as_text=True)
     assert "04/SS-CTĐT" in shown
-    assert "Sai tên người mua; Tên đúng là Trần Thị Bích" in shown
+    assert "Sai tên người nộp; Tên đúng là Trần Thị Bích" in shown
     assert "Đang chờ gửi cơ quan thuế" in shown  # signed and queued for the authority with the notice
 
 
