@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Engine, select, update
+from tests_support import statements
 
 from einvoice.domain.documents import FeeLine
 from einvoice.domain.parties import Buyer
@@ -23,21 +22,6 @@ from einvoice.storage.schema import audit_entries, document_events, documents, o
 
 PAYER = Buyer(name="Lê Văn Cường")
 FEE = FeeLine(name="Lệ phí chứng thực", unit_price=Decimal(2_000), amount=Decimal(2_000), legal_basis="TT 226/2016")
-
-
-@contextmanager
-def _statements(engine: Engine) -> Iterator[list[str]]:
-    """Collect every statement sent through a cursor of ``engine`` while the block runs."""
-    sent: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _issue_receipt(engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Any) -> IssuedDocument:
@@ -65,7 +49,7 @@ def test_an_issue_stays_within_its_statement_budget(
         _invoice(world, 1),
         _invoice(world, 30),
     ):
-        with _statements(engine) as sent:
+        with statements(engine) as sent:
             issue_document(engine, request, actor=world["cashier"], now=clock, tools=tools)
         counts.append(len(sent))
     assert max(counts) <= budget, counts
@@ -114,7 +98,7 @@ def test_a_new_idempotency_key_is_one_statement_on_postgresql(engine: Engine, wo
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite holds new keys by lock files, without a statement")
     user = world["cashier"].user_id
-    with _statements(engine) as sent:
+    with statements(engine) as sent:
         held = idempotency.reserve(engine, user, "key-1", "fingerprint")
     assert isinstance(held, idempotency.Reservation)
     assert len(sent) == 1
