@@ -1,7 +1,8 @@
 """Two series issuing in parallel on PostgreSQL against the same two processes sharing one series, interleaved.
 
 Run: ``.venv/bin/python bench/bench_series_parallel.py [--rounds N] [--receipts N] [postgresql+psycopg://…]`` (the
-URL defaults to ``EINVOICE_TEST_DATABASE_URL``; a throwaway schema is made and dropped).
+URL defaults to ``EINVOICE_TEST_DATABASE_URL``; a throwaway schema is made and dropped; a server on this machine is
+reached over its Unix socket).
 
 A series is numbered under a row lock held from taking the number to the commit (``SELECT … FOR UPDATE``), so
 issuers that share one series wait for each other, while separate series (one per counter, as agencies set them up)
@@ -32,7 +33,7 @@ from einvoice.services import catalogue
 from einvoice.services.issuing import Actor, ReceiptRequest, issue_document
 from einvoice.services.seed import seed_demo
 from einvoice.services.toolchain import pkcs12_toolchain
-from einvoice.storage.engine import make_engine, migrate
+from einvoice.storage.engine import make_engine, migrate, over_local_socket
 from einvoice.storage.schema import series, users
 
 
@@ -106,7 +107,7 @@ def main() -> None:
     with admin.begin() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
     try:
-        url = make_url(args.postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        url = make_url(over_local_socket(args.postgres_url)).update_query_dict({"options": f"-csearch_path={schema}"})
         url_text = url.render_as_string(hide_password=False)
         with tempfile.TemporaryDirectory(prefix="einvoice-bench-") as folder:
             first, second, actor = prepare(url_text, Path(folder))

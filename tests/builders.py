@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -81,15 +82,15 @@ def goods(count: int, *, rates: tuple[str, ...] = _RATES) -> list[InvoiceLine]:
     ]
 
 
-def invoice(lines: int = 2, **overrides: Any) -> Invoice:
-    """Return a VAT invoice (template 1) with ``lines`` goods lines of mixed rates."""
+def invoice(lines: int | Sequence[InvoiceLine] = 2, **overrides: Any) -> Invoice:
+    """Return a VAT invoice (template 1) with ``lines`` goods lines of mixed rates, or with the lines given."""
     fields: dict[str, Any] = {
         "template": "1",
         "series": "C25TAA",
         "issue_date": ISSUE_DATE,
         "seller": seller(),
         "buyer": buyer(),
-        "lines": goods(lines),
+        "lines": goods(lines) if isinstance(lines, int) else lines,
         "provider_tax_code": PROVIDER_TAX_CODE,
         "number": 1,
         "lookup_code": "7K2P9QAXM4TD",

@@ -1,4 +1,4 @@
-"""Helpers shared by tests: where ``../shared`` is, and what happens when it is absent.
+"""Helpers shared by tests: where ``../shared`` is, and what happens when it is absent; the statements an engine sends.
 
 Outside CI a clone without ``../shared`` skips the tests that read it; under ``CI=true`` those tests run anyway and
 fail, so that a CI that lost the fixtures cannot pass by skipping them (:func:`shared_gate`).
@@ -7,9 +7,13 @@ fail, so that a CI that lost the fixtures cannot pass by skipping them (:func:`s
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -42,3 +46,18 @@ def require(path: Path) -> Path:
 
 
 needs_shared = needs(REAL_XML)
+
+
+@contextmanager
+def statements(target: Engine | type[Engine] = Engine) -> Iterator[list[str]]:
+    """Collect the SQL statements ``target`` (by default every engine) sends through a cursor inside the block."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(target, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(target, "before_cursor_execute", record)

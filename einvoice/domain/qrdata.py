@@ -8,6 +8,7 @@ including ``6304``. Empty values are left out.
 
 from __future__ import annotations
 
+import binascii
 from datetime import date
 from decimal import Decimal
 
@@ -15,14 +16,12 @@ from einvoice.domain.money import format_decimal
 
 
 def crc16_ccitt_false(data: bytes) -> int:
-    """Return the CRC-16/CCITT-FALSE of ``data``."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
+    """Return the CRC-16/CCITT-FALSE of ``data``.
+
+    ``binascii.crc_hqx`` is this CRC (poly 0x1021, MSB first, no final XOR) seeded with 0xFFFF, computed in C: the
+    bit-by-bit loop in Python it replaces cost about half of building a 1-line document.
+    """
+    return binascii.crc_hqx(data, 0xFFFF)
 
 
 def tlv(tag: str, value: str) -> str:

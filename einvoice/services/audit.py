@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from einvoice.storage.schema import audit_entries, documents, series
@@ -39,9 +39,6 @@ HASHED_FIELDS = (
 
 
 _INSERT_ENTRY = audit_entries.insert()
-_NEXT_SEQ = select(func.coalesce(func.max(audit_entries.c.seq), 0) + 1).where(
-    audit_entries.c.series_id == bindparam("b_series")
-)
 
 
 def canonical_json(fields: Mapping[str, object]) -> bytes:
@@ -69,9 +66,8 @@ class IssueEntry:
     at: datetime
 
 
-def append_issue_entry(conn: Connection, entry: IssueEntry, prev_hash: str | None) -> str:
-    """Append the entry for an issued document inside the caller's transaction; return its hash (the new head)."""
-    seq = conn.execute(_NEXT_SEQ, {"b_series": entry.series_id}).scalar_one()
+def issue_entry_row(entry: IssueEntry, seq: int, prev_hash: str | None) -> dict[str, object]:
+    """Return the audit row of an issued document at position ``seq`` of its series' chain, its hash computed."""
     fields: dict[str, object] = {
         "series_id": entry.series_id,
         "seq": seq,
@@ -86,9 +82,17 @@ def append_issue_entry(conn: Connection, entry: IssueEntry, prev_hash: str | Non
         "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
     }
     prev = prev_hash or GENESIS
-    digest = entry_hash(prev, fields)
-    conn.execute(_INSERT_ENTRY, {**fields, "prev_hash": prev, "hash": digest})
-    return digest
+    return {**fields, "prev_hash": prev, "hash": entry_hash(prev, fields)}
+
+
+def append_issue_entry(conn: Connection, entry: IssueEntry, seq: int, prev_hash: str | None) -> str:
+    """Append the entry for an issued document inside the caller's transaction; return its hash (the new head).
+
+    ``seq`` and ``prev_hash`` come from the series row, read under the series lock (``audit_seq``, ``audit_head``).
+    """
+    row = issue_entry_row(entry, seq, prev_hash)
+    conn.execute(_INSERT_ENTRY, row)
+    return str(row["hash"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +129,7 @@ def _verify_series(conn: Connection, row: RowMapping) -> list[Finding]:
     entries = conn.execute(
         select(audit_entries).where(audit_entries.c.series_id == row["id"]).order_by(audit_entries.c.seq)
     ).mappings()
-    prev = GENESIS
+    prev, position = GENESIS, 0
     by_document: dict[int, RowMapping] = {}
     for position, entry in enumerate(entries, start=1):
         fields = {name: entry[name] for name in HASHED_FIELDS}
@@ -140,6 +144,8 @@ def _verify_series(conn: Connection, row: RowMapping) -> list[Finding]:
         prev = entry["hash"]
     if (row["audit_head"] or GENESIS) != prev:
         report(None, "series", row["id"], "audit log truncated or head altered: last hash differs from the series")
+    if row["audit_seq"] != position:
+        report(None, "series", row["id"], f"the series says its last audit entry is {row['audit_seq']}, not {position}")
 
     docs = conn.execute(select(documents).where(documents.c.series_id == row["id"]).order_by(documents.c.number))
     numbers: list[int] = []

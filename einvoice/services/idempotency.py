@@ -1,14 +1,14 @@
 """Idempotency keys: a creating request runs once per (user, key); every retry gets the stored answer.
 
 :func:`hold` marks the key as *in flight* so that a concurrent duplicate sees it at once (→ 409). On PostgreSQL it
-calls :func:`reserve`, which records the key in a short transaction of its own. On SQLite, where that transaction
-would queue behind every issuing one on the single write lock, the mark is a lock file instead
-(``storage.keylocks``): no write at all until the answer. The answer is stored by :func:`complete` — for issuing,
-inside the issuing transaction itself, so the document and its answer commit together and a client that timed out
-can always learn the outcome. :func:`let_go` ends the hold, whatever happened. A key whose request failed
-unexpectedly is released; a lock file held by a crashed worker is freed by the kernel at once, a row left in flight
-is taken over after :data:`STALE_AFTER`. Answered keys are kept until :func:`purge`
-(``einvoice purge-idempotency-keys``) removes them.
+calls :func:`reserve`, which records a new key in one statement of its own (``INSERT … ON CONFLICT DO NOTHING``). On
+SQLite, where that transaction would queue behind every issuing one on the single write lock, the mark is a lock file
+instead (``storage.keylocks``): no write at all until the answer. The answer is stored by :func:`complete` — for
+issuing, inside the issuing transaction itself, so the document and its answer commit together and a client that timed
+out can always learn the outcome. :func:`let_go` ends the hold, whatever happened. A key whose request failed
+unexpectedly is released; a lock file held by a crashed worker is freed by the kernel at once, a row left in flight is
+taken over after :data:`STALE_AFTER`. Answered keys are kept until :func:`purge` (``einvoice purge-idempotency-keys``)
+removes them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -36,6 +37,12 @@ _FIND = select(idempotency_keys).where(
 )
 _INSERT = idempotency_keys.insert().returning(idempotency_keys.c.id)
 _INSERT_ANSWER = idempotency_keys.insert()
+#: PostgreSQL: take a new key in one statement; a key already there is left alone and read instead.
+_INSERT_NEW = (
+    postgresql.insert(idempotency_keys)
+    .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    .returning(idempotency_keys.c.id)
+)
 _COMPLETE = update(idempotency_keys).where(idempotency_keys.c.id == bindparam("b_id"))
 
 
@@ -140,6 +147,13 @@ def _find(engine: Engine, user_id: int, key: str) -> RowMapping | None:
 
 def reserve(engine: Engine, user_id: int, key: str, fingerprint: str) -> Reservation | StoredResponse:
     """Hold ``key`` for this request, or return the stored answer; raise on a different body or a request in flight."""
+    if engine.dialect.name == "postgresql":
+        # A new key (the usual case) is one statement in autocommit: two round trips with the pool's pre-ping.
+        values = _new_key(user_id, key, fingerprint, datetime.now(UTC))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            taken = conn.execute(_INSERT_NEW, values).scalar_one_or_none()
+        if taken is not None:
+            return Reservation(taken)
     for attempt in range(20):
         try:
             # Not durable: a reservation lost in a power cut is a request that never finished; the issuing commit,
@@ -155,12 +169,15 @@ def reserve(engine: Engine, user_id: int, key: str, fingerprint: str) -> Reserva
     raise ConflictError("the idempotency key is in use")
 
 
+def _new_key(user_id: int, key: str, fingerprint: str, now: datetime) -> dict[str, object]:
+    return {"user_id": user_id, "key": key, "request_hash": fingerprint, "state": "in_flight", "created_at": now}
+
+
 def _reserve(conn: Connection, user_id: int, key: str, fingerprint: str) -> Reservation | StoredResponse:
     now = datetime.now(UTC)
     row = conn.execute(_FIND, {"b_user": user_id, "b_key": key}).mappings().first()
     if row is None:
-        values = {"user_id": user_id, "key": key, "request_hash": fingerprint, "state": "in_flight", "created_at": now}
-        return Reservation(conn.execute(_INSERT, values).scalar_one())
+        return Reservation(conn.execute(_INSERT, _new_key(user_id, key, fingerprint, now)).scalar_one())
     if row["request_hash"] != fingerprint:
         raise _reused()
     if row["state"] == "done":

@@ -14,14 +14,14 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Engine, bindparam, select
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from einvoice.domain.corrections import as_adjustment
@@ -50,32 +50,25 @@ from einvoice.domain.totals import fee_line, make_invoice, make_receipt
 from einvoice.domain.vntime import local_date
 from einvoice.jsondoc.figures import fee_problems, invoice_problems
 from einvoice.services import outbox
-from einvoice.services.audit import IssueEntry, append_issue_entry
+from einvoice.services.audit import IssueEntry, issue_entry_row
 from einvoice.services.catalogue import fee_in_force
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError, problem
 from einvoice.services.search import search_key
 from einvoice.storage.engine import is_busy, writing
-from einvoice.storage.schema import document_events, documents, fees, issuers, series
+from einvoice.storage.issue_store import IssueRows, lock_series, store_issue
+from einvoice.storage.schema import fees, issuers, series
 from einvoice.xmldoc.build import BuiltDocument, build_for_signing
 
 log = logging.getLogger(__name__)
 
 Now = Callable[[], datetime]
+#: A row of the series or issuers table, as read under the series lock.
+Row = Mapping[Any, Any]
 #: Attempts of the whole transaction when SQLite says busy or a lookup code collides.
 ATTEMPTS = 8
 
 
-# Statements built once: the issuing path then only binds values (building them per call cost ~10 % of an issue).
-_LOCK_SERIES = select(series).where(series.c.id == bindparam("b_id")).with_for_update()
-_ISSUER = select(issuers).where(issuers.c.id == bindparam("b_id"))
-_INSERT_DOCUMENT = documents.insert().returning(documents.c.id)
-_INSERT_EVENT = document_events.insert().values(action="issue", transmission="pending", standing="issued")
 _CORRECTIONS = {CorrectionKind.REPLACEMENT: "replacement", CorrectionKind.ADJUSTMENT: "adjustment"}
-_ADVANCE_SERIES = (
-    series.update()
-    .where(series.c.id == bindparam("b_id"))
-    .values(next_number=bindparam("b_next"), last_issue_date=bindparam("b_date"), audit_head=bindparam("b_head"))
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +159,7 @@ class Toolchain:
 
     validate: Callable[[bytes], Sequence[Problem]]
     #: Signs what the builder made (its bytes and their canonical signed part) and returns the signed bytes.
-    sign: Callable[[BuiltDocument, RowMapping, datetime], bytes]
+    sign: Callable[[BuiltDocument, Row, datetime], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,9 +206,11 @@ def issue_document(
 def _issue_once(
     conn: Connection, request: IssueRequest, actor: Actor, now: Now, tools: Toolchain, hooks: IssueHooks
 ) -> IssuedDocument:
-    row = conn.execute(_LOCK_SERIES, {"b_id": request.series_id}).mappings().first()
+    locked = lock_series(conn, request.series_id)
+    row = None if locked is None else locked.series
     _check_series(row, request.kind, actor, correcting=request.related is not None)
     assert row is not None
+    assert locked is not None
     moment = now()
     issue_date = local_date(moment)
     if row["last_issue_date"] is not None and issue_date < row["last_issue_date"]:
@@ -232,7 +227,7 @@ def _issue_once(
     if hooks.after_number is not None:
         hooks.after_number(number)
 
-    issuer = conn.execute(_ISSUER, {"b_id": row["issuer_id"]}).mappings().one()
+    issuer = locked.issuer
     lookup_code = new_lookup_code()
     composed = compose(conn, request, row, issuer, actor, issue_date, number, lookup_code)
     total, currency, party = composed.total, composed.currency, composed.party
@@ -252,12 +247,10 @@ def _issue_once(
         "issue_date": issue_date,
         "currency": currency,
         "total": total,
-        "total_hundredths": int(total * 100),
         "state": "issued",
         "transmission": "pending",
         "lookup_code": lookup_code,
         "party_name": party.name,
-        "party_search": search_key(party.name),
         "party_tax_code": party.tax_code,
         "issued_by": actor.user_id,
         "counter_id": actor.counter_id,
@@ -266,18 +259,19 @@ def _issue_once(
         "corrects_id": request.corrects_id,
         "correction": None if request.related is None else _CORRECTIONS[request.related.kind],
     }
-    document_id: int = conn.execute(_INSERT_DOCUMENT, {**values, "xml": signed}).scalar_one()
-    outbox.enqueue(
-        conn, document_id=document_id, issuer_id=row["issuer_id"], kind=request.kind, series=row["symbol"], now=moment
+
+    def audit_row(document_id: int) -> dict[str, object]:
+        entry = IssueEntry(
+            row["id"], document_id, number, issue_date, total, lookup_code, digest, actor.username, moment
+        )
+        return issue_entry_row(entry, row["audit_seq"] + 1, row["audit_head"])
+
+    stored = {**values, "total_hundredths": int(total * 100), "party_search": search_key(party.name), "xml": signed}
+    document_id, _head = store_issue(
+        conn,
+        locked,
+        IssueRows(stored, outbox.route_for(request.kind, row["symbol"]), actor.username, actor.user_id, audit_row),
     )
-    conn.execute(
-        _INSERT_EVENT, {"document_id": document_id, "actor": actor.username, "actor_id": actor.user_id, "at": moment}
-    )
-    entry = IssueEntry(row["id"], document_id, number, issue_date, total, lookup_code, digest, actor.username, moment)
-    head = append_issue_entry(conn, entry, row["audit_head"])
-    conn.execute(_ADVANCE_SERIES, {"b_id": row["id"], "b_next": number + 1, "b_date": issue_date, "b_head": head})
-    values.pop("total_hundredths")
-    values.pop("party_search")
     issued = IssuedDocument(id=document_id, **values)
     if hooks.before_commit is not None:
         hooks.before_commit(conn, issued)
@@ -297,8 +291,8 @@ class Composed:
 def compose(
     conn: Connection,
     request: IssueRequest,
-    row: RowMapping,
-    issuer: RowMapping,
+    row: Row,
+    issuer: Row,
     actor: Actor,
     issue_date: date,
     number: int | None,
@@ -315,8 +309,8 @@ class _Making:
     """What every document made in a series shares: where, by whom, when, and the number and code it takes."""
 
     conn: Connection
-    row: RowMapping
-    issuer: RowMapping
+    row: Row
+    issuer: Row
     actor: Actor
     issue_date: date
     number: int | None
@@ -393,7 +387,7 @@ def preview_document(engine: Engine, request: IssueRequest, *, actor: Actor, now
         return compose(conn, request, row, issuer, actor, local_date(now()), None, None).built.xml
 
 
-def _check_series(row: RowMapping | None, kind: DocumentKind, actor: Actor, *, correcting: bool = False) -> None:
+def _check_series(row: Row | None, kind: DocumentKind, actor: Actor, *, correcting: bool = False) -> None:
     if row is None:
         raise NotFoundError("no such series")
     # Corrections by finance and admin staff may use any series of the issuer; the corrections service checks roles.
@@ -420,7 +414,7 @@ def _check_series(row: RowMapping | None, kind: DocumentKind, actor: Actor, *, c
         raise ConflictError(f"series {row['symbol']} is closed")
 
 
-def issuer_seller(issuer: RowMapping) -> Seller:
+def issuer_seller(issuer: Row) -> Seller:
     """Return the issuer row as the seller (or collecting organisation) a document names."""
     return Seller(
         name=issuer["name"],

@@ -43,9 +43,14 @@ class Addressing:
     version: str = env.ENVELOPE_VERSION
 
 
+def route_for(kind: str, series: str) -> str:
+    """Return the outbox route of a document of ``kind`` in ``series`` (what :func:`enqueue` queues it under)."""
+    return _ROUTES[document_class(kind, series)]
+
+
 def enqueue(conn: Connection, *, document_id: int, issuer_id: int, kind: str, series: str, now: datetime) -> None:
     """Queue a just-issued document for the authority, in the caller's (issuing) transaction."""
-    route = _ROUTES[document_class(kind, series)]
+    route = route_for(kind, series)
     conn.execute(
         outbox_items.insert().values(issuer_id=issuer_id, route=route, document_id=document_id, created_at=now)
     )

@@ -11,10 +11,8 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.engine import RowMapping
-
 from einvoice.services.errors import ConflictError
-from einvoice.services.issuing import Toolchain
+from einvoice.services.issuing import Row, Toolchain
 from einvoice.signing.base import Signer
 from einvoice.signing.pkcs12 import DEFAULT_PASSWORD_ENV, Pkcs12Signer
 from einvoice.xmldoc.build import BuiltDocument
@@ -29,7 +27,7 @@ class SignerCache:
         self._signers: dict[tuple[str, float, str, str], Signer] = {}
         self._lock = threading.Lock()
 
-    def signer_for(self, issuer: RowMapping) -> Signer:
+    def signer_for(self, issuer: Row) -> Signer:
         """Return the signer configured for ``issuer``."""
         path_text = issuer["signer_p12_path"]
         if not path_text:
@@ -53,7 +51,7 @@ def pkcs12_toolchain(cache: SignerCache | None = None) -> Toolchain:
     """Return the toolchain that validates with the XSD and rules, and signs with the issuer's PKCS#12."""
     signers = cache or SignerCache()
 
-    def sign(built: BuiltDocument, issuer: RowMapping, moment: datetime) -> bytes:
+    def sign(built: BuiltDocument, issuer: Row, moment: datetime) -> bytes:
         signer = signers.signer_for(issuer)
         return sign_built(built, signer, signing_time=moment, expected_tax_code=issuer["tax_code"])
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -129,6 +129,28 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+
+
+def over_local_socket(url: str) -> str:
+    """Return ``url`` rewritten to the server's Unix socket when the server runs here and listens on one.
+
+    A round trip over a Unix socket costs about half of one over loopback TCP; the issuing transaction makes five.
+    The benches use it; deployments write the socket in ``EINVOICE_DATABASE_URL`` (README, Databases).
+    """
+    parsed = make_url(url)
+    if parsed.host not in ("127.0.0.1", "localhost", "::1"):
+        return url
+    admin = create_engine(url)
+    try:
+        with admin.connect() as conn:
+            folders = conn.exec_driver_sql("SHOW unix_socket_directories").scalar_one()
+    finally:
+        admin.dispose()
+    for folder in str(folders).split(","):
+        folder = folder.strip()
+        if folder and Path(folder, f".s.PGSQL.{parsed.port or 5432}").exists():
+            return parsed._replace(host=None).update_query_dict({"host": folder}).render_as_string(hide_password=False)
+    return url
 
 
 def configured_url(database_url: str | None, data_dir: Path) -> str:

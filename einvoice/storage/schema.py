@@ -118,6 +118,7 @@ series = Table(
     Column("next_number", Integer, nullable=False, default=1),
     Column("last_issue_date", Date),
     Column("audit_head", String(64)),  # hash of the last audit entry: truncation shows
+    Column("audit_seq", Integer, nullable=False, server_default="0"),  # sequence number of that entry
     Column("active", Boolean, nullable=False, default=True),
     UniqueConstraint("issuer_id", "template", "symbol", name="uq_series_issuer_template_symbol"),
 )

@@ -60,14 +60,25 @@ def load_root(xml: bytes) -> etree._Element:
     )
 
 
+def _plain_fit(text: str) -> bool:
+    """Whether ``text``, which ``Decimal`` read as a finite number, is plainly one of the format (≤ 21 characters,
+    ≤ 6 decimals, no exponent)."""
+    if len(text) > 21 or not text or text[-1] not in _DIGIT_CHARS:
+        return False  # long, or "Infinity"/"NaN"/"1E5"-like: left to the full check
+    dot = text.find(".")
+    return "e" not in text and "E" not in text and (dot < 0 or len(text) - dot - 1 <= 6)
+
+
+_DIGIT_CHARS = frozenset("0123456789")
+
+
 class _Reader:
     """Reads values below one element, recording a problem for each value it cannot read."""
 
     def __init__(self, root: etree._Element) -> None:
         self.tree = root.getroottree()
         self.problems: list[Problem] = []
-        self._last: etree._Element | None = None
-        self._last_fields: dict[str, str | None] = {}
+        self._fields: dict[etree._Element, dict[str, str | None]] = {}
 
     def path(self, parent: etree._Element, tag: str = "") -> str:
         base = self.tree.getpath(parent)
@@ -76,17 +87,21 @@ class _Reader:
     def problem(self, code: str, path: str, vi: str, en: str) -> None:
         self.problems.append(Problem(code, path, vi, en))
 
-    def text(self, parent: etree._Element | None, tag: str) -> str | None:
+    def fields(self, parent: etree._Element | None) -> dict[str, str | None]:
+        """Return the texts of the children of ``parent`` by tag (the first of a tag wins); {} when absent."""
         if parent is None:
-            return None
-        if parent is not self._last:
-            # Values of one element are read one after another: index its children once (first of a tag wins).
-            self._last = parent
-            self._last_fields = {}
+            return {}
+        fields = self._fields.get(parent)
+        if fields is None:  # indexed once per element: its values are read one after another
+            fields = self._fields[parent] = {}
             for child in parent:
-                if isinstance(child.tag, str):
-                    self._last_fields.setdefault(child.tag, child.text)
-        return self._last_fields.get(tag)
+                tag = child.tag
+                if type(tag) is str and tag not in fields:
+                    fields[tag] = child.text
+        return fields
+
+    def text(self, parent: etree._Element | None, tag: str) -> str | None:
+        return self.fields(parent).get(tag)
 
     def required(self, parent: etree._Element | None, tag: str) -> str:
         """Return the text of a mandatory element, or '' when absent: the XSD reports absences, not the reader."""
@@ -96,10 +111,13 @@ class _Reader:
         raw = self.text(parent, tag)
         if raw is None or parent is None:
             return None
+        stripped = raw.strip()
         try:
-            value = Decimal(raw.strip())
+            value = Decimal(stripped)
         except InvalidOperation:
             value = Decimal("NaN")
+        if value.is_finite() and _plain_fit(stripped):  # the usual case; fits_format decides the rest
+            return value
         if not value.is_finite():
             self.problem(
                 "XML_NUMBER",
@@ -172,34 +190,36 @@ class _Reader:
 
 
 def _seller(r: _Reader, node: etree._Element | None) -> Seller:
+    f = r.fields(node)
     return Seller(
-        name=r.required(node, "Ten"),
-        tax_code=r.required(node, "MST"),
-        address=r.required(node, "DChi"),
-        phone=r.text(node, "SDThoai"),
-        email=r.text(node, "DCTDTu"),
-        bank_account=r.text(node, "STKNHang"),
-        bank_name=r.text(node, "TNHang"),
-        budget_unit_code=r.text(node, "MDVQHNSach"),
-        fax=r.text(node, "Fax"),
-        website=r.text(node, "Website"),
+        name=f.get("Ten") or "",
+        tax_code=f.get("MST") or "",
+        address=f.get("DChi") or "",
+        phone=f.get("SDThoai"),
+        email=f.get("DCTDTu"),
+        bank_account=f.get("STKNHang"),
+        bank_name=f.get("TNHang"),
+        budget_unit_code=f.get("MDVQHNSach"),
+        fax=f.get("Fax"),
+        website=f.get("Website"),
     )
 
 
 def _buyer(r: _Reader, node: etree._Element | None) -> Buyer:
+    f = r.fields(node)
     return Buyer(
-        name=r.text(node, "Ten"),
-        tax_code=r.text(node, "MST"),
-        budget_unit_code=r.text(node, "MDVQHNSach"),
-        address=r.text(node, "DChi"),
-        customer_code=r.text(node, "MKHang"),
-        phone=r.text(node, "SDThoai"),
-        citizen_id=r.text(node, "CCCDan"),
-        passport=r.text(node, "SHChieu"),
-        email=r.text(node, "DCTDTu"),
-        contact_name=r.text(node, "HVTNMHang"),
-        bank_account=r.text(node, "STKNHang"),
-        bank_name=r.text(node, "TNHang"),
+        name=f.get("Ten"),
+        tax_code=f.get("MST"),
+        budget_unit_code=f.get("MDVQHNSach"),
+        address=f.get("DChi"),
+        customer_code=f.get("MKHang"),
+        phone=f.get("SDThoai"),
+        citizen_id=f.get("CCCDan"),
+        passport=f.get("SHChieu"),
+        email=f.get("DCTDTu"),
+        contact_name=f.get("HVTNMHang"),
+        bank_account=f.get("STKNHang"),
+        bank_name=f.get("TNHang"),
     )
 
 
@@ -282,22 +302,23 @@ def _read_invoice(r: _Reader, root: etree._Element) -> Invoice:
     general = None if data is None else data.find("TTChung")
     content = None if data is None else data.find(xml.content)
     lines_node = None if content is None else content.find("DSHHDVu")
+    g = r.fields(general)
     return Invoice(
-        template=r.text(general, xml.template_tag) or "",
-        series=r.required(general, xml.series_tag),
+        template=g.get(xml.template_tag) or "",
+        series=g.get(xml.series_tag) or "",
         issue_date=r.date(general, "NLap") or date.min,
         seller=_seller(r, None if content is None else content.find(xml.issuer_slot)),
         buyer=_buyer(r, None if content is None else content.find("NMua")),
         lines=tuple(_line(r, n) for n in ([] if lines_node is None else lines_node.iterfind("HHDVu"))),
         totals=_invoice_totals(r, None if content is None else content.find("TToan")),
-        title=r.text(general, "THDon") or "",
-        provider_tax_code=r.text(general, "MSTTCGP") or "",
+        title=g.get("THDon") or "",
+        provider_tax_code=g.get("MSTTCGP") or "",
         number=r.integer(general, "SHDon"),
-        currency=r.text(general, "DVTTe") or VND,
+        currency=g.get("DVTTe") or VND,
         exchange_rate=r.decimal(general, "TGia"),
-        payment_method=r.text(general, "HTTToan") or "",
-        dossier_code=r.text(general, "MHSo"),
-        financial_leasing=r.text(general, "HDCTTChinh") == "1",
+        payment_method=g.get("HTTToan") or "",
+        dossier_code=g.get("MHSo"),
+        financial_leasing=g.get("HDCTTChinh") == "1",
         related=_related(r, None if general is None else general.find("TTHDLQuan")),
         lookup_code=r.lookup_code(general),
     )

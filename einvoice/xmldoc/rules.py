@@ -49,6 +49,8 @@ class Note(NamedTuple):
 Finding = tuple[str, str, str] | Note  # (XML path, message in Vietnamese, message in English), or a warning
 #: The profile the rules are run under; set by :func:`judge_rules` for the checks that read documents leniently.
 _PROFILE: ContextVar[Profile] = ContextVar("rules_profile", default=Profile.EMIT)
+#: The totals the lines of the document being judged give, computed once for the rules that compare against them.
+_REFERENCE: ContextVar[tuple[Invoice, InvoiceTotals] | None] = ContextVar("rules_reference", default=None)
 #: Resolution 406/NQ-UBTVQH15 reduced VAT by 30 % for some trades; invoices of these dates show the reduced tax.
 _VAT_REDUCTION_PERIOD = (date(2021, 11, 1), date(2022, 12, 31))
 Check = Callable[[Any], Iterator[Finding]]  # each check takes the document class of the kinds it applies to
@@ -93,7 +95,7 @@ def judge_rules(document: Document, profile: Profile) -> tuple[list[Problem], li
     """Run every rule that applies to ``document`` under ``profile``; return its (errors, warnings)."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    token = _PROFILE.set(profile)
+    token, reference = _PROFILE.set(profile), _REFERENCE.set(None)
     try:
         for r in RULES:
             if document.kind not in r.kinds:
@@ -105,7 +107,18 @@ def judge_rules(document: Document, profile: Profile) -> tuple[list[Problem], li
                     errors.append(Problem(r.code, *finding))
     finally:
         _PROFILE.reset(token)
+        _REFERENCE.reset(reference)
     return errors, warnings
+
+
+def _reference(doc: Invoice) -> InvoiceTotals:
+    """Return :func:`reference_totals` of ``doc``, computed once per :func:`judge_rules` call."""
+    cached = _REFERENCE.get()
+    if cached is not None and cached[0] is doc:
+        return cached[1]
+    totals = reference_totals(doc)
+    _REFERENCE.set((doc, totals))
+    return totals
 
 
 def _reading() -> bool:
@@ -141,8 +154,12 @@ def _lines_rounding(doc: Invoice) -> Decimal:
         return len(amounts) * Decimal(5).scaleb(-decimals - 1)
 
 
+#: (Vietnamese, English) message templates with ``{stated}`` and ``{expected}``, filled only when a figure differs.
+Messages = tuple[str, str]
+
+
 def _compare(
-    doc: Invoice, path: str, stated: Decimal, expected: Decimal, vi: str, en: str, *, tax: bool = False
+    doc: Invoice, path: str, stated: Decimal, expected: Decimal, messages: Messages, *, tax: bool = False
 ) -> Iterator[Finding]:
     """Yield the error of a stated figure that differs from the computed one; reading, a warning when tolerated."""
     if stated == expected:
@@ -159,7 +176,8 @@ def _compare(
             f"{_n(stated)} vs {_n(expected)}",
         )
     else:
-        yield path, vi, en
+        figures = {"stated": _n(stated), "expected": _n(expected)}
+        yield path, messages[0].format(**figures), messages[1].format(**figures)
 
 
 def _vat_reduced(doc: Invoice, stated: Decimal, expected: Decimal) -> bool:
@@ -243,7 +261,7 @@ def _note_lines(doc: Invoice) -> Iterator[Finding]:
 def _rate_groups(doc: Invoice) -> Iterator[Finding]:
     if doc.template == SALES_INVOICE:
         return
-    expected = {g.rate.code: g for g in reference_totals(doc).rate_groups}
+    expected = {g.rate.code: g for g in _reference(doc).rate_groups}
     stated = {g.rate.code: g for g in doc.totals.rate_groups}
     base = _INV.content_path("TToan/THTTLTSuat")
     for code in sorted(expected.keys() - stated.keys()):
@@ -254,29 +272,34 @@ def _rate_groups(doc: Invoice) -> Iterator[Finding]:
         want = expected.get(group.rate.code)
         if want is None:
             continue
-        code, path = group.rate.code, f"{base}/LTSuat[{index}]"
+        code = group.rate.code
         yield from _compare(
             doc,
-            f"{path}/ThTien",
+            f"{base}/LTSuat[{index}]/ThTien",
             group.taxable_amount,
             want.taxable_amount,
-            f"Thành tiền chịu thuế {code} là {_n(group.taxable_amount)}, theo các dòng phải là "
-            f"{_n(want.taxable_amount)}.",
-            f"taxable amount at {code} is {_n(group.taxable_amount)}; the lines give {_n(want.taxable_amount)}",
+            (
+                f"Thành tiền chịu thuế {code} là {{stated}}, theo các dòng phải là {{expected}}.",
+                f"taxable amount at {code} is {{stated}}; the lines give {{expected}}",
+            ),
         )
         yield from _compare(
             doc,
-            f"{path}/TThue",
+            f"{base}/LTSuat[{index}]/TThue",
             group.tax_amount,
             want.tax_amount,
-            f"Tiền thuế {code} là {_n(group.tax_amount)}, phải là {_n(want.tax_amount)}.",
-            f"tax at {code} is {_n(group.tax_amount)}; it must be {_n(want.tax_amount)}",
+            (
+                f"Tiền thuế {code} là {{stated}}, phải là {{expected}}.",
+                f"tax at {code} is {{stated}}; it must be {{expected}}",
+            ),
             tax=True,
         )
 
 
 def _net_of_reductions(doc: Invoice, want: InvoiceTotals) -> InvoiceTotals:
     """Return the computed totals less the 30 % reductions the stated rate groups show (reported by INV_RATE_GROUPS)."""
+    if not _reading():  # reductions are accepted only when reading (see _vat_reduced)
+        return want
     computed = {group.rate.code: group.tax_amount for group in want.rate_groups}
     with exact():
         reduction = sum(
@@ -294,7 +317,7 @@ def _net_of_reductions(doc: Invoice, want: InvoiceTotals) -> InvoiceTotals:
 
 @rule("INV_TOTALS", _INVOICE, "Các tổng tiền khớp với các dòng và nhóm thuế suất", "totals agree with lines and groups")
 def _totals(doc: Invoice) -> Iterator[Finding]:
-    want = _net_of_reductions(doc, reference_totals(doc))
+    want = _net_of_reductions(doc, _reference(doc))
     got = doc.totals
     base = _INV.content_path("TToan")
     pairs: list[tuple[str, str, Decimal | None, Decimal | None]] = [
@@ -311,8 +334,10 @@ def _totals(doc: Invoice) -> Iterator[Finding]:
                 f"{base}/{tag}",
                 stated,
                 expected,
-                f"Sai {name_vi}: ghi {_n(stated)}, đúng là {_n(expected)}.",
-                f"{tag} is {_n(stated)}; the lines give {_n(expected)}",
+                (
+                    f"Sai {name_vi}: ghi {{stated}}, đúng là {{expected}}.",
+                    f"{tag} is {{stated}}; the lines give {{expected}}",
+                ),
             )
 
 
