@@ -66,45 +66,100 @@ def compact(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", "".join(c for c in text if not unicodedata.combining(c)).upper())
 
 
-def _holds(description: str, reference: str) -> bool:
-    return re.search(re.escape(reference) + r"(?![0-9])", description) is not None
+class _References:
+    """The receipts by reference, for finding the references a description holds without trying each one.
+
+    A compact reference is split into its stem and its trailing digits (``26TAA`` + ``57``). A description holds
+    the reference when the stem occurs in it and the digits after that occurrence, up to the first non-digit, are
+    the reference's digits: the same as searching for the whole reference not followed by a digit, but with one
+    search per stem (one per series) instead of one per receipt.
+    """
+
+    def __init__(self, receipts: Sequence[Expected]) -> None:
+        self.by_stem: dict[str, dict[str, list[int]]] = {}
+        for index, receipt in enumerate(receipts):
+            reference = compact(receipt.reference)
+            if not reference:
+                continue
+            stem = reference.rstrip("0123456789")
+            self.by_stem.setdefault(stem, {}).setdefault(reference[len(stem) :], []).append(index)
+
+    def held(self, text: str) -> list[tuple[int, int]]:
+        """Return (reference length, receipt index) of every receipt whose reference ``text`` holds."""
+        found = []
+        for stem, by_digits in self.by_stem.items():
+            at = text.find(stem)
+            while at >= 0:
+                digits = _DIGITS.match(text, at + len(stem))
+                run = digits.group() if digits else ""
+                for index in by_digits.get(run, ()):
+                    found.append((len(stem) + len(run), index))
+                at = text.find(stem, at + 1)
+        return sorted(set(found), key=lambda item: (-item[0], item[1]))
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+class _Waiting:
+    """Unpaid receipts by (amount, issue date), with how many of each are still unpaid."""
+
+    def __init__(self, receipts: Sequence[Expected], settled: set[int]) -> None:
+        self.receipts = receipts
+        self.settled = settled
+        self.by_key: dict[tuple[Decimal, date], list[int]] = {}
+        for index, receipt in enumerate(receipts):
+            self.by_key.setdefault((receipt.amount, receipt.issue_date), []).append(index)
+
+    def candidates(self, amount: Decimal, booked_on: date, at_most: int) -> tuple[list[Expected], int]:
+        """Return up to ``at_most`` unpaid receipts of ``amount`` issued in the window, and how many there are."""
+        found: list[Expected] = []
+        total = 0
+        for back in range(DAYS_BEFORE, -1, -1):
+            for index in self.by_key.get((amount, booked_on - timedelta(days=back)), ()):
+                receipt = self.receipts[index]
+                if receipt.document_id not in self.settled:
+                    total += 1
+                    if len(found) < at_most:
+                        found.append(receipt)
+        return found, total
+
+
+#: How many candidate receipts an ambiguous decision names.
+NAMED = 10
 
 
 def match_lines(lines: Iterable[Line], receipts: Sequence[Expected], *, paid: Iterable[int] = ()) -> list[Match]:
     """Decide every line in order; ``paid`` names receipts an earlier import already matched."""
-    by_reference = sorted(((compact(r.reference), r) for r in receipts), key=lambda item: -len(item[0]))
     settled = set(paid)
-    decisions = []
-    for line in lines:
-        decisions.append(_decide(line, by_reference, receipts, settled))
-    return decisions
+    references = _References(receipts)
+    waiting = _Waiting(receipts, settled)
+    return [_decide(line, references, waiting, receipts, settled) for line in lines]
+
+
+def _ids(receipts: Iterable[Expected], total: int) -> str:
+    ids = ", ".join(str(r.document_id) for r in receipts)
+    return ids if total <= NAMED else f"{ids} và {total - NAMED} biên lai khác"
 
 
 def _decide(
-    line: Line, by_reference: list[tuple[str, Expected]], receipts: Sequence[Expected], settled: set[int]
+    line: Line, references: _References, waiting: _Waiting, receipts: Sequence[Expected], settled: set[int]
 ) -> Match:
     if line.amount <= 0:
         return Match(line.key, "debit", None, "Ghi nợ: không đối chiếu")
-    text = compact(line.description)
-    held = [(reference, receipt) for reference, receipt in by_reference if reference and _holds(text, reference)]
+    held = references.held(compact(line.description))
     if held:
-        longest = [receipt for reference, receipt in held if len(reference) == len(held[0][0])]
+        longest = [receipts[index] for length, index in held if length == held[0][0]]
         if len(longest) == 1:
             return _by_reference(line, longest[0], settled)
         # One reference, several receipts (two templates share a series symbol): the amount decides, or a person.
         fitting = [r for r in longest if r.document_id not in settled and r.amount == line.amount]
         if len(fitting) == 1:
             return _by_reference(line, fitting[0], settled)
-        ids = ", ".join(str(r.document_id) for r in longest)
+        ids = _ids(longest[:NAMED], len(longest))
         return Match(line.key, "ambiguous", None, f"Mã tham chiếu trùng ở nhiều biên lai ({ids}): cần kiểm tra")
-    candidates = [
-        r
-        for r in receipts
-        if r.document_id not in settled
-        and r.amount == line.amount
-        and line.booked_on - timedelta(days=DAYS_BEFORE) <= r.issue_date <= line.booked_on
-    ]
-    if len(candidates) == 1:
+    candidates, total = waiting.candidates(line.amount, line.booked_on, NAMED)
+    if total == 1:
         settled.add(candidates[0].document_id)
         return Match(
             line.key,
@@ -113,7 +168,7 @@ def _decide(
             f"Không thấy mã tham chiếu; khớp theo số tiền {line.amount} và ngày (biên lai duy nhất chưa thanh toán)",
         )
     if candidates:
-        ids = ", ".join(str(r.document_id) for r in candidates)
+        ids = _ids(candidates, total)
         return Match(line.key, "ambiguous", None, f"Nhiều biên lai cùng số tiền và ngày ({ids}): cần kiểm tra")
     return Match(line.key, "foreign", None, "Không thấy mã tham chiếu và không có biên lai cùng số tiền, ngày")
 

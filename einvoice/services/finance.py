@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, distinct, func, select
+from sqlalchemy import ColumnElement, Engine, Select, Table, distinct, func, select
 from sqlalchemy.engine import Connection
 
 from einvoice.domain.lifecycle import Standing
@@ -100,32 +100,46 @@ def _add(totals: _Totals, key: Any, count: int, amount: int) -> None:
     entry[1] += amount
 
 
-def _cube(conn: Connection, period: Period) -> tuple[_Totals, _Totals]:
-    """Counted totals per (series, counter, cashier, payment method), and every document's per state."""
+def summary_queries(period: Period) -> dict[str, Select[Any]]:
+    """The four queries of a summary, by name (``bench/bench_finance.py`` prints their plans)."""
     t = finance_days.c
     keys = (t.series_id, t.counter_id, t.issued_by, t.payment_method)
-    cube: _Totals = {}
-    states: _Totals = {}
-    query = select(*keys, func.sum(t.documents), func.sum(t.amount_hundredths)).where(*period.conditions(finance_days))
-    for sid, cid, uid, method, count, amount in conn.execute(query.group_by(*keys)):
-        _add(cube, (sid, cid or None, uid or None, method), int(count), int(amount))
-        _add(states, Standing.ISSUED.value, int(count), int(amount))
     f = finance_facts.c
-    others = (
-        select(
-            d.state,
-            d.series_id,
-            d.counter_id,
-            d.issued_by,
-            f.payment_method,
-            func.count(),
-            func.sum(d.total_hundredths),
+    fee = finance_day_fees.c
+    fee_keys = (fee.code, fee.name, fee.legal_basis)
+    line = finance_lines.c
+    return {
+        "day totals": select(*keys, func.sum(t.documents), func.sum(t.amount_hundredths))
+        .where(*period.conditions(finance_days))
+        .group_by(*keys),
+        "documents not standing as issued": select(
+            d.state, d.series_id, d.counter_id, d.issued_by, f.payment_method, func.count(),
+            func.sum(d.total_hundredths)
         )
         .join(finance_facts, f.document_id == d.id)  # documents without facts yet are in no total either
         .where(d.state.in_(OTHER_STATES), *period.conditions())
-        .group_by(d.state, d.series_id, d.counter_id, d.issued_by, f.payment_method)
-    )
-    for state, sid, cid, uid, method, count, amount in conn.execute(others):
+        .group_by(d.state, d.series_id, d.counter_id, d.issued_by, f.payment_method),
+        "day totals per fee": select(*fee_keys, func.sum(fee.documents), func.sum(fee.amount_hundredths))
+        .where(*period.conditions(finance_day_fees))
+        .group_by(fee.fee_key, *fee_keys),
+        "fees of documents not counted": select(
+            line.code, line.name, line.legal_basis, func.count(distinct(line.document_id)),
+            func.sum(line.amount_hundredths)
+        )
+        .join(documents, d.id == line.document_id)
+        .where(d.state.in_(NOT_COUNTED), *period.conditions())
+        .group_by(line.code, line.name, line.legal_basis),
+    }  # fmt: skip
+
+
+def _cube(conn: Connection, queries: dict[str, Select[Any]]) -> tuple[_Totals, _Totals]:
+    """Counted totals per (series, counter, cashier, payment method), and every document's per state."""
+    cube: _Totals = {}
+    states: _Totals = {}
+    for sid, cid, uid, method, count, amount in conn.execute(queries["day totals"]):
+        _add(cube, (sid, cid or None, uid or None, method), int(count), int(amount))
+        _add(states, Standing.ISSUED.value, int(count), int(amount))
+    for state, sid, cid, uid, method, count, amount in conn.execute(queries["documents not standing as issued"]):
         _add(states, Standing.ISSUED.value, -count, -int(amount))
         _add(states, state, count, int(amount))
         if not counts(state):
@@ -133,32 +147,12 @@ def _cube(conn: Connection, period: Period) -> tuple[_Totals, _Totals]:
     return cube, states
 
 
-def _fees(conn: Connection, period: Period) -> _Totals:
+def _fees(conn: Connection, queries: dict[str, Select[Any]]) -> _Totals:
     """Counted totals per fee (code, name, legal basis): documents holding it and its amount."""
-    t = finance_day_fees.c
-    keys = (t.code, t.name, t.legal_basis)
     totals: _Totals = {}
-    query = (
-        select(*keys, func.sum(t.documents), func.sum(t.amount_hundredths))
-        .where(*period.conditions(finance_day_fees))
-        .group_by(t.fee_key, *keys)
-    )
-    for code, name, basis, count, amount in conn.execute(query):
+    for code, name, basis, count, amount in conn.execute(queries["day totals per fee"]):
         _add(totals, (code, name, basis), int(count), int(amount))
-    line = finance_lines.c
-    left_out = (
-        select(
-            line.code,
-            line.name,
-            line.legal_basis,
-            func.count(distinct(line.document_id)),
-            func.sum(line.amount_hundredths),
-        )
-        .join(documents, d.id == line.document_id)
-        .where(d.state.in_(NOT_COUNTED), *period.conditions())
-        .group_by(line.code, line.name, line.legal_basis)
-    )
-    for code, name, basis, count, amount in conn.execute(left_out):
+    for code, name, basis, count, amount in conn.execute(queries["fees of documents not counted"]):
         _add(totals, (code, name, basis), -count, -int(amount))
     return totals
 
@@ -184,8 +178,9 @@ def summarise(engine: Engine, period: Period) -> Summary:
     """Return the totals of ``period`` in every table of :data:`TABLES`."""
     catch_up(engine)
     with engine.connect() as conn:
-        cube, states = _cube(conn, period)
-        fees = _fees(conn, period)
+        queries = summary_queries(period)
+        cube, states = _cube(conn, queries)
+        fees = _fees(conn, queries)
         counter_names = _names(conn, counters, counters.c.name)
         user_names = _names(conn, users, users.c.full_name)
         series_names = _names(conn, series, series.c.template, series.c.symbol)
