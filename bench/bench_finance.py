@@ -102,8 +102,8 @@ def make_statement(engine: Engine, first: date, last: date, count: int) -> bytes
     return ("\ufeff" + out.getvalue()).encode()
 
 
-def in_child(work: Callable[[], object]) -> tuple[float, int]:
-    """Run ``work`` in a forked child; return its seconds and peak RSS in KiB."""
+def in_child(work: Callable[[], object]) -> tuple[float, int, float]:
+    """Run ``work`` in a forked child; return its seconds, peak RSS in KiB and CPU seconds (user + system)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
@@ -118,7 +118,7 @@ def in_child(work: Callable[[], object]) -> tuple[float, int]:
     _, status, usage = os.wait4(pid, 0)
     if status or not answer:
         raise SystemExit(f"a measured child failed (status {status})")
-    return float(answer), usage.ru_maxrss
+    return float(answer), usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def print_plans(engine: Engine, queries: dict[str, Select[Any]]) -> None:
@@ -205,18 +205,22 @@ def main() -> None:
     }
     baseline = {"bank import": "receipts SELECT"}
     engine.dispose()  # children open their own connections
-    results: dict[str, list[tuple[float, int]]] = {name: [] for name in cases}
+    results: dict[str, list[tuple[float, int, float]]] = {name: [] for name in cases}
     for _ in range(args.rounds):
         for name, work in cases.items():
             results[name].append(in_child(work))
-    print(f"\n{'case':<17}{'× baseline (median)':>20}{'min s':>9}{'median s':>10}{'peak RSS MiB':>14}")
+    print(
+        f"\n{'case':<17}{'× baseline (median)':>20}{'min s':>9}{'median s':>10}{'CPU s (med)':>13}{'peak RSS MiB':>14}"
+    )
     for name, runs in results.items():
         base = results[baseline.get(name, "bare SELECT")]
-        ratios = [s / b for (s, _), (b, _) in zip(runs, base, strict=True)]
+        ratios = [run[0] / floor[0] for run, floor in zip(runs, base, strict=True)]
         print(
-            f"{name:<17}{statistics.median(ratios):>20.2f}{min(s for s, _ in runs):>9.2f}"
-            f"{statistics.median(s for s, _ in runs):>10.2f}{max(r for _, r in runs) / 1024:>14.0f}"
+            f"{name:<17}{statistics.median(ratios):>20.2f}{min(r[0] for r in runs):>9.2f}"
+            f"{statistics.median(r[0] for r in runs):>10.2f}{statistics.median(r[2] for r in runs):>13.2f}"
+            f"{max(r[1] for r in runs) / 1024:>14.0f}"
         )
+    print("(CPU s: the child's own user + system time; on PostgreSQL the server's share is not in it)")
     again = import_statement(engine, "MB", statement, "sao-ke.csv", user_id=None, now=now)
     print(f"\nthe same statement again: {again.added} lines added, {again.known:,} known")
     print_plans(engine, {**summary_queries(period), "export (bare SELECT)": _query(month).order_by(*ORDER)})

@@ -61,7 +61,11 @@ def _total_existing(days: sa.Table, day_fees: sa.Table) -> None:
     """Group the existing ledger rows by day and dimensions (a few hundred rows a day) and store the totals."""
     bind = op.get_bind()
     docs = sa.table(
-        "documents", *(sa.column(n) for n in ("id", *_DIMENSIONS)), sa.column("total_hundredths", sa.BigInteger)
+        "documents",
+        sa.column("id", sa.Integer),
+        sa.column("issue_date", sa.Date),  # typed: SQLite hands back text otherwise
+        *(sa.column(n) for n in _DIMENSIONS[1:]),
+        sa.column("total_hundredths", sa.BigInteger),
     )
     facts = sa.table("finance_facts", sa.column("document_id"), sa.column("payment_method"))
     lines = sa.table(
