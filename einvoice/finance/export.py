@@ -107,7 +107,7 @@ def csv_chunks(sheet: Sheet, *, rows_per_chunk: int = CSV_ROWS_PER_CHUNK) -> Ite
     starts = "".join(FORMULA_STARTS)
     pending = 0
     for row in sheet.rows:
-        values = [row.get(key) for key in keys]  # the csv module writes None as ""
+        values: list[Any] = [row.get(key) for key in keys]  # the csv module writes None as ""
         for i in texts:
             value = values[i]
             if value is not None:
