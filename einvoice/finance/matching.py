@@ -77,11 +77,15 @@ class _References:
 
     def __init__(self, receipts: Sequence[Expected]) -> None:
         self.by_stem: dict[str, dict[str, list[int]]] = {}
+        compacted: dict[str, str] = {}  # what precedes the trailing digits, compacted once (one per series)
         for index, receipt in enumerate(receipts):
-            reference = compact(receipt.reference)
+            head = receipt.reference.rstrip(_DIGIT_CHARS)
+            if head not in compacted:
+                compacted[head] = compact(head)
+            reference = compacted[head] + receipt.reference[len(head) :]
             if not reference:
                 continue
-            stem = reference.rstrip("0123456789")
+            stem = reference.rstrip(_DIGIT_CHARS)
             self.by_stem.setdefault(stem, {}).setdefault(reference[len(stem) :], []).append(index)
 
     def held(self, text: str) -> list[tuple[int, int]]:
@@ -99,29 +103,42 @@ class _References:
 
 
 _DIGITS = re.compile(r"[0-9]+")
+_DIGIT_CHARS = "0123456789"
 
 
 class _Waiting:
-    """Unpaid receipts by (amount, issue date), with how many of each are still unpaid."""
+    """Unpaid receipts by (amount, issue date), with how many of each are still unpaid, and the settled ids."""
 
     def __init__(self, receipts: Sequence[Expected], settled: set[int]) -> None:
         self.receipts = receipts
         self.settled = settled
         self.by_key: dict[tuple[Decimal, date], list[int]] = {}
+        self.unpaid: dict[tuple[Decimal, date], int] = {}
         for index, receipt in enumerate(receipts):
-            self.by_key.setdefault((receipt.amount, receipt.issue_date), []).append(index)
+            key = (receipt.amount, receipt.issue_date)
+            self.by_key.setdefault(key, []).append(index)
+            if receipt.document_id not in settled:
+                self.unpaid[key] = self.unpaid.get(key, 0) + 1
+
+    def settle(self, receipt: Expected) -> None:
+        """Record that ``receipt`` is paid."""
+        if receipt.document_id not in self.settled:
+            self.settled.add(receipt.document_id)
+            self.unpaid[receipt.amount, receipt.issue_date] -= 1
 
     def candidates(self, amount: Decimal, booked_on: date, at_most: int) -> tuple[list[Expected], int]:
         """Return up to ``at_most`` unpaid receipts of ``amount`` issued in the window, and how many there are."""
+        days = [booked_on - timedelta(days=back) for back in range(DAYS_BEFORE, -1, -1)]
+        total = sum(self.unpaid.get((amount, day), 0) for day in days)
+        wanted = min(total, at_most)  # the counts tell when to stop reading the lists
         found: list[Expected] = []
-        total = 0
-        for back in range(DAYS_BEFORE, -1, -1):
-            for index in self.by_key.get((amount, booked_on - timedelta(days=back)), ()):
+        for day in days:
+            for index in self.by_key.get((amount, day), ()):
+                if len(found) == wanted:
+                    return found, total
                 receipt = self.receipts[index]
                 if receipt.document_id not in self.settled:
-                    total += 1
-                    if len(found) < at_most:
-                        found.append(receipt)
+                    found.append(receipt)
         return found, total
 
 
@@ -134,7 +151,7 @@ def match_lines(lines: Iterable[Line], receipts: Sequence[Expected], *, paid: It
     settled = set(paid)
     references = _References(receipts)
     waiting = _Waiting(receipts, settled)
-    return [_decide(line, references, waiting, receipts, settled) for line in lines]
+    return [_decide(line, references, waiting, receipts) for line in lines]
 
 
 def _ids(receipts: Iterable[Expected], total: int) -> str:
@@ -142,25 +159,23 @@ def _ids(receipts: Iterable[Expected], total: int) -> str:
     return ids if total <= NAMED else f"{ids} và {total - NAMED} biên lai khác"
 
 
-def _decide(
-    line: Line, references: _References, waiting: _Waiting, receipts: Sequence[Expected], settled: set[int]
-) -> Match:
+def _decide(line: Line, references: _References, waiting: _Waiting, receipts: Sequence[Expected]) -> Match:
     if line.amount <= 0:
         return Match(line.key, "debit", None, "Ghi nợ: không đối chiếu")
     held = references.held(compact(line.description))
     if held:
         longest = [receipts[index] for length, index in held if length == held[0][0]]
         if len(longest) == 1:
-            return _by_reference(line, longest[0], settled)
+            return _by_reference(line, longest[0], waiting)
         # One reference, several receipts (two templates share a series symbol): the amount decides, or a person.
-        fitting = [r for r in longest if r.document_id not in settled and r.amount == line.amount]
+        fitting = [r for r in longest if r.document_id not in waiting.settled and r.amount == line.amount]
         if len(fitting) == 1:
-            return _by_reference(line, fitting[0], settled)
+            return _by_reference(line, fitting[0], waiting)
         ids = _ids(longest[:NAMED], len(longest))
         return Match(line.key, "ambiguous", None, f"Mã tham chiếu trùng ở nhiều biên lai ({ids}): cần kiểm tra")
     candidates, total = waiting.candidates(line.amount, line.booked_on, NAMED)
     if total == 1:
-        settled.add(candidates[0].document_id)
+        waiting.settle(candidates[0])
         return Match(
             line.key,
             "amount_date",
@@ -173,11 +188,11 @@ def _decide(
     return Match(line.key, "foreign", None, "Không thấy mã tham chiếu và không có biên lai cùng số tiền, ngày")
 
 
-def _by_reference(line: Line, receipt: Expected, settled: set[int]) -> Match:
+def _by_reference(line: Line, receipt: Expected, waiting: _Waiting) -> Match:
     why = f"Nội dung chứa mã tham chiếu {receipt.reference}"
-    if receipt.document_id in settled:
+    if receipt.document_id in waiting.settled:
         return Match(line.key, "duplicate", receipt.document_id, why + "; biên lai đã được thanh toán trước đó")
-    settled.add(receipt.document_id)
+    waiting.settle(receipt)
     if line.amount == receipt.amount:
         return Match(line.key, "exact", receipt.document_id, why + " và số tiền bằng nhau")
     if line.amount < receipt.amount:
