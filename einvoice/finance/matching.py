@@ -12,6 +12,9 @@ or punctuation, and must not run on into another digit (``… 57`` is not ``… 
 3. Otherwise ``foreign``: a credit that is not ours (or whose reference was lost). Debits are ``debit``.
 
 The outcome depends only on the lines and receipts given, in their order, so running it again gives the same result.
+Receipts are indexed once (by reference stem and digits, and unpaid ones by amount and day), so a statement of
+100,000 lines against a million receipts is a few seconds; an ambiguous decision names at most :data:`NAMED`
+receipts and counts the others.
 """
 
 from __future__ import annotations
