@@ -1,15 +1,20 @@
 """Printing and lookup-page speed, each beside a bare baseline measured in the same run.
 
-Run: ``.venv/bin/python bench/bench_render.py [--rounds N] [--skip-printing] [--skip-lookup]``. The CPU speed of
-these machines swings up to 2× within seconds, so every round measures every case once, interleaved, and the report
-gives min and median.
+Run: ``.venv/bin/python bench/bench_render.py [--rounds N] [--page-rounds N] [--skip-printing] [--skip-pages]
+[--skip-lookup]``. The CPU speed of these machines swings up to 2× within seconds, so every round measures every case
+once, interleaved, and the report gives the ratio first (median of the rounds' ratios), then min and median.
 
 Printing: the first render (parse the signed XML, fill the template, WeasyPrint) and the cached render (the PDF read
-from the cache folder) of an A5 receipt, a one-page invoice and a ten-page invoice, beside a bare one-line WeasyPrint
-render (``HTML(string="<p>…</p>").write_pdf()``, the issue's baseline). Targets: cached < 5 ms; receipt ≤ 4× bare;
+from the cache folder) of an A5 receipt and a one-page invoice, beside a bare one-line WeasyPrint render
+(``HTML(string="<p>…</p>").write_pdf()``, the issue's baseline). Targets: cached < 5 ms; receipt ≤ 4× bare;
 one-page invoice ≤ 8×. That bare render builds a new font configuration each time (about 4 ms: Fontconfig reloaded,
 Pango caches empty) where ours reuse one per thread, so a second bare render reusing one is shown too, with the
 ratios to it in the last column.
+
+Pages: the first render of invoices of 1, 10 and 50 pages beside the fullest one-page invoice (16 lines: the first
+page also holds the header, the totals, the signatures and the QR; a later page holds about 40 lines), and the
+5-line invoice the issue called "one page". Target: linear, 10 pages ≤ 12× one page; the 50/10-page ratio is the
+clean check of linearity (both are mostly full pages; 5 if linear).
 
 Lookup page: requests per second and p50/p99 latency of ``/tra-cuu/<code>`` (lookup, signature verification,
 page) beside a bare Flask page, both through the WSGI test client so no socket noise is measured. Target: ≥ 30 % of
@@ -47,7 +52,10 @@ from einvoice.signing.devca import dev_credentials
 from einvoice.xmldoc.build import BuiltDocument, build_invoice, build_receipt
 from einvoice.xmldoc.sign import sign_built, sign_document
 
-TEN_PAGE_LINES = 360
+#: Lines of the fullest one-page invoice, and of invoices of 10 and 50 pages (the table prints the pages counted).
+ONE_PAGE_LINES = 16
+TEN_PAGE_LINES = 400
+FIFTY_PAGE_LINES = 1650
 
 
 def signed(document: Invoice | Receipt, data_dir: Path) -> bytes:
@@ -83,7 +91,6 @@ def bench_printing(rounds: int, folder: Path) -> None:
     documents: dict[str, tuple[bytes, Layout]] = {
         "A5 receipt": (signed(builders.receipt(fees=3), folder), "a5"),
         "invoice, 1 page": (signed(builders.invoice(lines=5), folder), "a4"),
-        "invoice, 10 pages": (signed(builders.invoice(lines=TEN_PAGE_LINES), folder), "a4"),
     }
     cached = RenderSettings(cache_dir=folder / "cache")
     uncached = RenderSettings()
@@ -117,6 +124,42 @@ def bench_printing(rounds: int, folder: Path) -> None:
         ratio_reused = statistics.median(t / b for t, b in zip(times, reused, strict=True))
         label = f"{name} [{pages[name.split(':')[0]]} p.]" if ":" in name else name
         print(f"{label:<34}{min(times):>9.2f}{statistics.median(times):>9.2f}{ratio:>9.2f}{ratio_reused:>23.2f}")
+
+
+def bench_pages(rounds: int, folder: Path) -> None:
+    """Measure and print how the first render of an invoice grows with its pages."""
+    sizes = {
+        "5 lines (the issue's 1 page)": 5,
+        f"1 full page, {ONE_PAGE_LINES} lines": ONE_PAGE_LINES,
+        f"10 pages, {TEN_PAGE_LINES} lines": TEN_PAGE_LINES,
+        f"50 pages, {FIFTY_PAGE_LINES} lines": FIFTY_PAGE_LINES,
+    }
+    documents = {name: signed(builders.invoice(lines=lines), folder) for name, lines in sizes.items()}
+    uncached = RenderSettings()
+
+    def render(xml: bytes) -> bytes:
+        return render_document_pdf(xml, layout="a4", template_version=TEMPLATE_VERSION, settings=uncached)
+
+    pages = {name: page_count(render(xml)) for name, xml in documents.items()}  # also the warm-up
+    results: dict[str, list[float]] = {name: [] for name in documents}
+    for _ in range(rounds):
+        for name, xml in documents.items():
+            results[name].append(timed(lambda xml=xml: render(xml)))
+    one = results[f"1 full page, {ONE_PAGE_LINES} lines"]
+    header = f"{'× 1 page':>9}{'min ms':>10}{'median ms':>11}{'ms/page':>9}{'ms/line':>9}"
+    print(f"\n{'invoice by pages (first render)':<36}{header}")
+    for name, times in results.items():
+        ratio = statistics.median(t / b for t, b in zip(times, one, strict=True))
+        median = statistics.median(times)
+        label = f"{name} [{pages[name]} p.]"
+        print(
+            f"{label:<36}{ratio:>9.2f}{min(times):>10.0f}{median:>11.0f}"
+            f"{median / pages[name]:>9.0f}{median / sizes[name]:>9.2f}"
+        )
+    ten, fifty = results[f"10 pages, {TEN_PAGE_LINES} lines"], results[f"50 pages, {FIFTY_PAGE_LINES} lines"]
+    growth = statistics.median(f / t for f, t in zip(fifty, ten, strict=True))
+    linear = pages[f"50 pages, {FIFTY_PAGE_LINES} lines"] / pages[f"10 pages, {TEN_PAGE_LINES} lines"]
+    print(f"50 pages / 10 pages: {growth:.2f} (linear: {linear:.1f})")
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -235,12 +278,17 @@ def main() -> None:
     """Run the benchmarks and print their tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--page-rounds", type=int, default=3, help="rounds of the pages table (50 pages: seconds each)")
     parser.add_argument("--skip-lookup", action="store_true")
     parser.add_argument("--skip-printing", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true")
     args = parser.parse_args()
     if not args.skip_printing:
         with tempfile.TemporaryDirectory() as folder:
             bench_printing(args.rounds, Path(folder))
+    if not args.skip_pages:
+        with tempfile.TemporaryDirectory() as folder:
+            bench_pages(args.page_rounds, Path(folder))
     if not args.skip_lookup:
         with tempfile.TemporaryDirectory() as folder:
             bench_lookup(args.rounds, Path(folder))

@@ -9,6 +9,7 @@ touching storage. Modules:
 - :mod:`~einvoice.render.context`: what the templates receive, and Vietnamese number and date formatting;
 - :mod:`~einvoice.render.templates`: the Jinja environment (agency overrides first, then ours);
 - :mod:`~einvoice.render.cache`: the file cache of rendered PDFs;
+- :mod:`~einvoice.render.collector`: the garbage collector paused while WeasyPrint renders;
 - :mod:`~einvoice.render.pdf`: the entry point :func:`~einvoice.render.pdf.render_document_pdf` (imports WeasyPrint);
 - :mod:`~einvoice.render.errors`: :class:`~einvoice.render.errors.RenderError`, the one exception.
 

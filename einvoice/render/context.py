@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from einvoice.domain import payments
-from einvoice.domain.documents import CorrectionKind, Document, RelatedDocument
+from einvoice.domain.documents import CorrectionKind, Document, InvoiceLine, LineNature, RelatedDocument
 from einvoice.domain.kinds import NAMES
 from einvoice.domain.lookup import format_lookup_code
 from einvoice.kinds import LAYOUTS as LAYOUTS
@@ -43,6 +43,12 @@ def format_number(value: Decimal | None) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def line_amount(line: InvoiceLine) -> str:
+    """Write an invoice line's amount; a trade discount, which the totals subtract, with its minus sign."""
+    text = format_number(line.amount)
+    return f"-{text}" if line.nature is LineNature.TRADE_DISCOUNT and line.amount else text
 
 
 def format_date(value: date | None) -> str:
@@ -147,6 +153,7 @@ def keep_place(name: str) -> str:
 FILTERS = {
     "keep_place": keep_place,
     "number": format_number,
+    "line_amount": line_amount,
     "date": format_date,
     "datetime": format_datetime,
     "date_in_words": date_in_words,

@@ -25,6 +25,7 @@ from weasyprint.text.fonts import FontConfiguration
 from einvoice.domain.documents import Invoice, Receipt, RelatedDocument
 from einvoice.domain.errors import EInvoiceError, InvalidDocumentError
 from einvoice.render.cache import PdfCache, cache_key
+from einvoice.render.collector import collector_paused
 from einvoice.render.context import LAYOUTS, Conversion, Layout, print_context, stylesheet_names, template_name
 from einvoice.render.errors import RenderError
 from einvoice.render.qr import DEFAULT_PUBLIC_BASE_URL
@@ -34,7 +35,7 @@ from einvoice.settings import Settings
 from einvoice.xmldoc.parse import load_root, read_document
 
 #: The version of the shipped templates; bump it whenever a template changes, so cached PDFs are rendered anew.
-TEMPLATE_VERSION = "2026.12-1"  # roll as one strip, A5 running header, unbreakable place names
+TEMPLATE_VERSION = "2026.12-2"  # discount minus sign, tax-rate header on one line, QR 4 px a module, fee units
 CACHE_FOLDER = "pdf-cache"
 _thread = threading.local()
 #: The id a roll template gives its last element, and the paper left below it, in CSS pixels (4 mm).
@@ -93,12 +94,14 @@ def html_to_pdf(html: str, *, styles: tuple[weasyprint.CSS, ...] = ()) -> bytes:
 
     A roll template ends with an element whose id is :data:`CUT_ANCHOR`: the last page is then cut just below it
     (plus :data:`CUT_MARGIN_PX`), as a counter printer cuts its paper, instead of running to the full page height.
+    The garbage collector is paused meanwhile (see :mod:`~einvoice.render.collector`).
     """
-    document = weasyprint.HTML(string=html).render(font_config=_font_config(), stylesheets=list(styles))
-    last = document.pages[-1]
-    if CUT_ANCHOR in last.anchors:
-        last.height = min(last.height, last.anchors[CUT_ANCHOR][1] + CUT_MARGIN_PX)
-    pdf: bytes = document.write_pdf()
+    with collector_paused():
+        document = weasyprint.HTML(string=html).render(font_config=_font_config(), stylesheets=list(styles))
+        last = document.pages[-1]
+        if CUT_ANCHOR in last.anchors:
+            last.height = min(last.height, last.anchors[CUT_ANCHOR][1] + CUT_MARGIN_PX)
+        pdf: bytes = document.write_pdf()
     return pdf
 
 

@@ -48,7 +48,7 @@ def pack_tables(conn: Connection, addressing: outbox.Addressing, *, now: datetim
     for (issuer_id, day), items in sorted(days.items()):
         issuer = conn.execute(select(issuers).where(issuers.c.id == issuer_id)).mappings().one()
         header = TableHeader(day, _tables_sent(conn, issuer_id, day), issuer["name"], issuer["tax_code"], issuer_id)
-        table = build_receipt_table(header, [_row(conn, document_id) for _, document_id in items])
+        table = build_receipt_table(header, [table_row(conn, document_id) for _, document_id in items])
         signed = sign(table, issuer, now)
         message_row = outbox.add_message(conn, addressing, env.RECEIPT_TABLE, issuer_id, [signed], now)
         item_ids = [item_id for item_id, _ in items]
@@ -73,7 +73,8 @@ def _tables_sent(conn: Connection, issuer_id: int, day: date) -> int:
     )
 
 
-def _row(conn: Connection, document_id: int) -> TableRow:
+def table_row(conn: Connection, document_id: int) -> TableRow:
+    """Return one stored receipt as a row of the table (read from its signed XML, the replaced receipt named)."""
     replaced = aliased(documents)
     found = conn.execute(
         select(documents.c.xml, replaced.c.template, replaced.c.series, replaced.c.number)

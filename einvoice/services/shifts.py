@@ -3,6 +3,10 @@
 A counter has at most one open shift; the first receipt after a close opens the next one (in the issuing transaction,
 so a receipt is never outside a shift). Closing records the cash the cashier counted beside the cash expected (the
 cash parts of the shift's receipts); a closed shift is read-only. Amounts are exact ``Decimal`` đồng throughout.
+
+A receipt replaced at the counter (same day, same open shift: :func:`einvoice.services.counter.replace_sale`) stays
+listed but no longer counts: its replacement, recorded in the same shift, counts in full (the finance counting rule,
+:mod:`einvoice.finance.rules`). Only replacements recorded in the shift supersede, so a closed shift never changes.
 """
 
 from __future__ import annotations
@@ -122,6 +126,7 @@ class ShiftSummary:
     cash_expected: Decimal = ZERO
     transfer_total: Decimal = ZERO
     total: Decimal = ZERO
+    count: int = 0  # receipts that count: those not superseded by a replacement recorded in this shift
 
     @property
     def difference(self) -> Decimal | None:
@@ -140,30 +145,42 @@ def current_shift(engine: Engine, counter_id: int) -> RowMapping | None:
         )
 
 
-def summary(engine: Engine, shift_id: int, actor: Actor) -> ShiftSummary:
-    """Return the summary of a shift of the actor's counter (finance and admin: any counter)."""
+def _shift_rows(conn: Connection, shift_id: int) -> list[dict[str, Any]]:
+    """Return the shift's receipts with their payments, each with ``counted`` (not superseded in this shift)."""
     query = (
         select(counter_payments, documents.c.template, documents.c.series, documents.c.number, documents.c.total)
-        .add_columns(documents.c.party_name, documents.c.lookup_code, documents.c.created_at)
+        .add_columns(documents.c.party_name, documents.c.lookup_code, documents.c.created_at, documents.c.state)
+        .add_columns(documents.c.corrects_id, documents.c.correction)
         .join(documents, documents.c.id == counter_payments.c.document_id)
         .where(counter_payments.c.shift_id == shift_id)
         .order_by(documents.c.id)
     )
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    superseded = {row["corrects_id"] for row in rows if row["correction"] == "replacement"}
+    for row in rows:
+        row["counted"] = row["document_id"] not in superseded
+    return rows
+
+
+def summary(engine: Engine, shift_id: int, actor: Actor) -> ShiftSummary:
+    """Return the summary of a shift of the actor's counter (finance and admin: any counter)."""
     with engine.connect() as conn:
         shift = conn.execute(select(shifts).where(shifts.c.id == shift_id)).mappings().first()
         if shift is None:
             raise NotFoundError("no such shift")
         if actor.role == "cashier" and shift["counter_id"] != actor.counter_id:
             raise ForbiddenError("this shift belongs to another counter")
-        rows = conn.execute(query).mappings().all()
-    result = ShiftSummary(shift)
+        rows = _shift_rows(conn, shift_id)
+    result = ShiftSummary(shift, receipts=rows)
     for row in rows:
-        result.receipts.append(dict(row))
+        if not row["counted"]:
+            continue
         count, amount = result.by_method.get(row["method"], (0, ZERO))
         result.by_method[row["method"]] = (count + 1, amount + row["total"])
         result.cash_expected += row["cash"]
         result.transfer_total += row["transfer"]
         result.total += row["total"]
+        result.count += 1
     return result
 
 
@@ -181,8 +198,7 @@ def close_shift(engine: Engine, shift_id: int, actor: Actor, cash_counted: Decim
             raise ForbiddenError("this shift belongs to another counter")
         if shift["closed_at"] is not None:
             raise ConflictError("this shift is closed already")
-        cash = conn.execute(select(counter_payments.c.cash).where(counter_payments.c.shift_id == shift_id)).scalars()
-        expected = sum(cash, ZERO)
+        expected = sum((row["cash"] for row in _shift_rows(conn, shift_id) if row["counted"]), ZERO)
         conn.execute(
             shifts.update()
             .where(shifts.c.id == shift_id)

@@ -26,7 +26,7 @@ import einvoice
 from einvoice import security_events
 from einvoice.cli import main as cli_main
 from einvoice.settings import default_data_dir, load_settings
-from einvoice.web import auth, counter, errors, public
+from einvoice.web import auth, counter, errors, finance_pages, public
 from einvoice.web import logging as request_logging
 from einvoice.web.runtime import SETTINGS_EXTENSION, RefusedToStart, runtime, settings_of
 from einvoice.web.secret_key import SessionInterface
@@ -79,6 +79,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     api.init_app(app)
     app.register_blueprint(public.bp)  # its import loads WeasyPrint as the worker starts, not on a first PDF
     counter.init_app(app)  # the staff pages, `/` and the pages' Vietnamese 404
+    finance_pages.init_app(app)  # the finance role's pages
     errors.init_app(app)  # after the API: its handlers replace flask-smorest's
     app.after_request(security_headers)
     if not app.testing:

@@ -1,4 +1,4 @@
-"""The staff pages' routes and who may open them (the API's role matrix leaves them to tests/counter)."""
+"""The staff pages' routes (counter and finance) and who may open them (the API's role matrix leaves them here)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,29 @@ PAGES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/dang-nhap", "POST"): PUBLIC,
     ("/dang-xuat", "POST"): PUBLIC,
     ("/static/quay/<path:filename>", "GET"): PUBLIC,
-    ("/tai-chinh", "GET"): (F,),
+    # The finance pages (einvoice.web.finance_pages): finance and the administrator, as the finance API.
+    ("/static/tai-chinh/<path:filename>", "GET"): PUBLIC,
+    ("/tai-chinh", "GET"): (F, A),
+    ("/tai-chinh/doi-soat", "GET"): (F, A),
+    ("/tai-chinh/chung-tu", "GET"): (F, A),
+    ("/tai-chinh/xuat", "POST"): (F, A),
+    ("/tai-chinh/xuat/<int:job_id>", "GET"): (F, A),
+    ("/tai-chinh/xuat/<int:job_id>/huy", "POST"): (F, A),
+    ("/tai-chinh/sao-ke", "GET"): (F, A),
+    ("/tai-chinh/sao-ke", "POST"): (F, A),
+    ("/tai-chinh/bao-cao/bang-tong-hop-bien-lai", "GET"): (F, A),
+    ("/tai-chinh/bao-cao/su-dung", "GET"): (F, A),
     ("/quan-tri", "GET"): (A,),
     ("/quay", "GET"): (C,),
     ("/quay/bien-lai", "POST"): (C,),
     ("/quay/bien-lai/<int:document_id>", "GET"): SIGNED_IN,
     ("/quay/bien-lai/<int:document_id>/pdf", "GET"): SIGNED_IN,
     ("/quay/bien-lai/<int:document_id>/vietqr.png", "GET"): SIGNED_IN,
+    ("/quay/bien-lai/<int:document_id>/thay-the", "GET"): (C,),
+    ("/quay/bien-lai/<int:document_id>/thay-the", "POST"): (C,),
+    ("/quay/bien-lai/<int:document_id>/sai-sot", "GET"): (C,),
+    ("/quay/bien-lai/<int:document_id>/sai-sot", "POST"): (C,),
+    ("/quay/sua-sai", "GET"): (C,),
     ("/quay/ca", "GET"): (C,),
     ("/quay/ca/<int:shift_id>", "GET"): SIGNED_IN,
     ("/quay/ca/<int:shift_id>/dong", "POST"): (C,),

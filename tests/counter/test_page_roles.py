@@ -11,6 +11,7 @@ from counter.page_roles import PAGES, PUBLIC
 from flask import Flask
 
 ROLES = ("anonymous", "cashier", "finance", "admin")
+STAFF_BLUEPRINTS = ("counter.", "finance_pages.")
 
 
 def _page_routes(app: Flask) -> set[tuple[str, str]]:
@@ -18,7 +19,7 @@ def _page_routes(app: Flask) -> set[tuple[str, str]]:
         (rule.rule, method)
         for rule in app.url_map.iter_rules()
         for method in rule.methods or ()
-        if method not in ("HEAD", "OPTIONS") and rule.endpoint.startswith("counter.")
+        if method not in ("HEAD", "OPTIONS") and rule.endpoint.startswith(STAFF_BLUEPRINTS)
     }
 
 

@@ -26,12 +26,12 @@ def pdf_pages(pdf: bytes, folder: Path) -> list[str]:
     return [page for page in pdf_text(pdf, folder).split("\f") if page.strip()]
 
 
-def pdf_qr(pdf: bytes, folder: Path, *, page: int = 1) -> str:
-    """Return what zbarimg reads on page ``page`` of ``pdf`` rasterised at 150 dpi."""
+def pdf_qr(pdf: bytes, folder: Path, *, page: int = 1, dpi: int = 150) -> str:
+    """Return what zbarimg reads on page ``page`` of ``pdf`` rasterised at ``dpi``."""
     path = _write(pdf, folder)
     image = folder / f"page-{page}"
     subprocess.run(
-        ["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), "-singlefile", str(path), str(image)],
+        ["pdftoppm", "-r", str(dpi), "-png", "-f", str(page), "-l", str(page), "-singlefile", str(path), str(image)],
         check=True,
     )
     return subprocess.run(

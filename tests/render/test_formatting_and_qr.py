@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from einvoice.render.context import date_in_words, format_date, format_datetime, format_number
-from einvoice.render.qr import MASK_PATTERN, lookup_url, qr_data_uri, qr_matrix, qr_png
+from einvoice.render.qr import MASK_PATTERN, PRINT_SCALE, lookup_url, qr_data_uri, qr_matrix, qr_png
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_qr_png_decodes(tmp_path: Path) -> None:
     url = "http://127.0.0.1:8000/tra-cuu/7K2P-9QAX-M4TD"
     uri = qr_data_uri(url)
     assert uri.startswith("data:image/png;base64,")
-    assert base64.b64decode(uri.split(",", 1)[1]) == qr_png(url)
+    assert base64.b64decode(uri.split(",", 1)[1]) == qr_png(url, scale=PRINT_SCALE)
     (tmp_path / "qr.png").write_bytes(qr_png(url))
     with Image.open(tmp_path / "qr.png") as image:
         image.resize((image.width * 4, image.height * 4), Image.Resampling.NEAREST).save(tmp_path / "big.png")

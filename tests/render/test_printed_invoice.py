@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from render.signed_docs import AUTHORITY_CODE, Sign
 
 from einvoice.domain.documents import Invoice
 from einvoice.domain.rates import VatRate
-from einvoice.domain.totals import goods_line, make_invoice
+from einvoice.domain.totals import goods_line, make_invoice, trade_discount_line
+from einvoice.render.context import format_number
 from einvoice.render.pdf import TEMPLATE_VERSION, RenderSettings, render_document_pdf
 
 HEADER = "Tên hàng hóa, dịch vụ"
@@ -104,6 +106,31 @@ def test_qr_decodes_to_the_lookup_url(sample_pdf: bytes, tmp_path: Path) -> None
     assert pdf_qr(sample_pdf, tmp_path) == "http://127.0.0.1:8000/tra-cuu/7K2P-9QAX-M4TD"
 
 
+def test_qr_decodes_at_110_dpi(sample_pdf: bytes, tmp_path: Path) -> None:
+    """The QR still reads from a page image at 110 dpi, a cheap scanner's or a phone photo's resolution."""
+    assert pdf_qr(sample_pdf, tmp_path, dpi=110) == "http://127.0.0.1:8000/tra-cuu/7K2P-9QAX-M4TD"
+
+
+def test_trade_discount_line_prints_with_its_minus_sign(sign: Sign, tmp_path: Path) -> None:
+    """A trade-discount line's amount, which the totals subtract, prints negative; goods lines stay positive."""
+    ten = VatRate.parse("10%")
+    lines = [
+        goods_line("Máy in laser đen trắng", Decimal(2), Decimal(4_500_000), ten, unit="Chiếc"),
+        trade_discount_line("Chiết khấu thương mại 5% máy in", Decimal(450_000), ten),
+    ]
+    text = flat(pdf_text(render(sign(spec_invoice(lines=lines))), tmp_path))
+    assert "Máy in laser đen trắng Chiếc 2 4.500.000 9.000.000 10%" in text
+    assert "2 Chiết khấu thương mại 5% máy in -450.000 10%" in text
+    assert "Thuế suất 10%: cộng tiền hàng 8.550.000 Tiền thuế 855.000" in text
+    assert "Tổng tiền thanh toán 9.405.000" in text
+
+
+def test_tax_rate_header_stays_on_one_line(sample_pdf: bytes, tmp_path: Path) -> None:
+    """The line table's header prints on one line: "Thuế suất" does not wrap under "Thuế"."""
+    header = next(line for line in pdf_text(sample_pdf, tmp_path).splitlines() if HEADER in line)
+    assert header.rstrip().endswith("Thành tiền Thuế suất")
+
+
 def test_qr_follows_the_configured_public_base_url(sign: Sign, tmp_path: Path) -> None:
     """With another public base URL the QR and the printed address use it."""
     pdf = render(sign(spec_invoice()), RenderSettings(public_base_url="https://hoadon.xaankhanh.gov.vn/"))
@@ -148,3 +175,28 @@ def test_long_names_and_addresses_wrap_inside_the_page(sign: Sign, tmp_path: Pat
     text = flat(pdf_text(pdf, tmp_path))
     assert "THƯƠNG MẠI DỊCH VỤ XUẤT NHẬP KHẨU CÔNG TY TRÁCH NHIỆM" in text
     assert "Quận Cầu Giấy, Thành phố Hà Nội, Số 123" in text
+
+
+def test_ten_page_invoice_prints_every_line_once_in_order_under_a_header_on_each_page(
+    sign: Sign, tmp_path: Path
+) -> None:
+    """400 lines run to 10 pages: each says "Trang x/10" under the table header; every line prints once, in order, with
+    its number, amount and rate; the totals come once, after the last line."""
+    invoice = builders.invoice(lines=400)
+    pages = pdf_pages(render(sign(invoice)), tmp_path)
+    assert len(pages) == 10
+    for number, page in enumerate(pages, start=1):
+        assert f"Trang {number}/10" in page
+        assert HEADER in page
+    text = "\n".join(pages)
+    rows = re.findall(
+        r"^\s*(\d+)\s+Hàng hóa số (\d+) – bút bi Thiên Long\s+Cái\s.*?([\d.]+)\s+(\S+%|KCT)\s*$", text, re.M
+    )
+    assert [int(row[0]) for row in rows] == list(range(1, 401))
+    assert [int(row[1]) for row in rows] == list(range(400))
+    assert [row[2] for row in rows] == [format_number(line.amount) for line in invoice.lines]
+    assert [row[3] for row in rows] == [line.vat_rate.code for line in invoice.lines if line.vat_rate]
+    total = f"Tổng tiền thanh toán {format_number(invoice.totals.total_payable)}"
+    assert flat(text).count(total) == 1
+    assert flat(text).index(total) > flat(text).index("Hàng hóa số 399 – bút bi Thiên Long")
+    assert total in flat(pages[-1])

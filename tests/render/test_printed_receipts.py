@@ -40,11 +40,12 @@ def test_receipt_text_is_complete_with_diacritics(receipt_xml: bytes, layout: La
         "Địa chỉ: Thôn Chùa, Xã An Khánh, Hà Nội",
         "Mã hồ sơ: 000.00.23.H26-251120-0001",
         "Lệ phí chứng thực bản sao từ bản chính",
+        "(1 Bản × 2.000)",
         "Căn cứ: Thông tư 226/2016/TT-BTC",
-        "Lệ phí đăng ký khai sinh (2 × 8.000)",
+        "Lệ phí đăng ký khai sinh (2 Bản × 8.000)",
         "16.000",
         "Căn cứ: Nghị quyết 04/2024/NQ-HĐND",
-        "Phí thẩm định hồ sơ (3 × 150.000)",
+        "Phí thẩm định hồ sơ (3 Bản × 150.000)",
         "450.000",
         "Tổng cộng (VND)",
         "468.000",
@@ -58,10 +59,23 @@ def test_receipt_text_is_complete_with_diacritics(receipt_xml: bytes, layout: La
 
 
 @pytest.mark.parametrize("layout", ["a5", "roll80"])
-def test_receipt_qr_decodes_to_the_lookup_url(receipt_xml: bytes, layout: Layout, tmp_path: Path) -> None:
-    """The QR of both receipt layouts, read at 150 dpi, is the lookup URL."""
+@pytest.mark.parametrize("dpi", [150, 110])
+def test_receipt_qr_decodes_to_the_lookup_url(receipt_xml: bytes, layout: Layout, dpi: int, tmp_path: Path) -> None:
+    """The QR of both receipt layouts, read at 150 and at 110 dpi, is the lookup URL."""
     pdf = render_document_pdf(receipt_xml, layout=layout, template_version=TEMPLATE_VERSION, settings=RenderSettings())
-    assert pdf_qr(pdf, tmp_path) == LOOKUP_URL
+    assert pdf_qr(pdf, tmp_path, dpi=dpi) == LOOKUP_URL
+
+
+@pytest.mark.parametrize("layout", ["a5", "roll80"])
+def test_fee_lines_show_their_unit(sign: Sign, layout: Layout, tmp_path: Path) -> None:
+    """A fee counted in a unit prints quantity, unit and unit price, even for one; a fee without a unit prints none."""
+    receipt = builders.receipt(fees=2)
+    fees = (replace(receipt.fees[0], unit="Trang"), replace(receipt.fees[1], unit=None))
+    xml = sign(replace(receipt, fees=fees))
+    pdf = render_document_pdf(xml, layout=layout, template_version=TEMPLATE_VERSION, settings=RenderSettings())
+    text = flat(pdf_text(pdf, tmp_path))
+    assert "(1 Trang × 2.000)" in text
+    assert "Lệ phí đăng ký khai sinh (2 × 8.000)" in text
 
 
 @pytest.mark.parametrize("layout", ["a5", "roll80"])

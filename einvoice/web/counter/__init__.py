@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from einvoice.web.counter import pages, queue_pages, shift_pages
+from einvoice.web.counter import correction_pages, pages, queue_pages, shift_pages
 from einvoice.web.counter.base import bp, csrf_failed, not_found
 
-__all__ = ["init_app", "pages", "queue_pages", "shift_pages"]
+__all__ = ["correction_pages", "init_app", "pages", "queue_pages", "shift_pages"]
 
 
 def init_app(app: Flask) -> None:

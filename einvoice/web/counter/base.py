@@ -8,6 +8,7 @@ enhances the counter (fee search as you type, shortcut keys) and nothing needs i
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -16,14 +17,16 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from einvoice.render.context import format_datetime
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError
 from einvoice.services.issuing import Actor
 from einvoice.web.auth import session_actor
 from einvoice.web.errors import error_response
+from einvoice.xmldoc.dsig import VIETNAM_TIME
 
 bp = Blueprint("counter", __name__, static_folder="static", static_url_path="/static/quay")
 F = TypeVar("F", bound=Callable[..., Any])
-HOME = {"cashier": "counter.home", "finance": "counter.finance", "admin": "counter.settings"}
+HOME = {"cashier": "counter.home", "finance": "finance_pages.home", "admin": "counter.settings"}
 
 
 def page_actor() -> Actor | None:
@@ -31,6 +34,11 @@ def page_actor() -> Actor | None:
     if "page_actor" not in g:
         g.page_actor = session_actor()
     return cast(Actor | None, g.page_actor)
+
+
+def local_time(moment: datetime | None) -> str:
+    """Return a stored UTC moment as the counter reads it: Hà Nội time, dd/mm/yyyy hh:mm."""
+    return format_datetime(moment.astimezone(VIETNAM_TIME) if moment is not None else None)
 
 
 def staff(*roles: str) -> Callable[[F], F]:
@@ -59,13 +67,6 @@ def root() -> Response:
     if actor is None:
         return redirect(url_for("public.lookup_form"))
     return redirect(url_for(HOME.get(actor.role, "public.lookup_form")))
-
-
-@bp.get("/tai-chinh")
-@staff("finance")
-def finance() -> str:
-    """The finance desk (its pages come with the finance issue)."""
-    return render_template("counter/placeholder.html", actor=page_actor(), title="Tài chính")
 
 
 @bp.get("/quan-tri")

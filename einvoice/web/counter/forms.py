@@ -5,13 +5,35 @@ from __future__ import annotations
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField, PasswordField, RadioField, StringField
+from wtforms import (
+    DecimalField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from einvoice.domain import payments
+from einvoice.domain.corrections import SOFT_ERRORS
+from einvoice.services.corrections import REASON_MAX
 
 _REQUIRED = "Vui lòng nhập {}"
+#: The soft errors as the counter says them: a receipt has a payer (người nộp), not a buyer.
+_PAYER_WORDS = {"buyer_name": "Sai tên người nộp", "buyer_address": "Sai địa chỉ người nộp"}
+
+
+def _form_key() -> HiddenField:
+    return HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+
+
+def _reason(label: str, missing: str) -> TextAreaField:
+    too_long = f"Lý do dài tối đa {REASON_MAX} ký tự"
+    return TextAreaField(label, validators=[DataRequired(missing), Length(max=REASON_MAX, message=too_long)])
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -26,7 +48,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
 class ReceiptForm(FlaskForm):  # type: ignore[misc]
     """Payer and payment of a counter receipt (the fees' quantities come as ``sl-<code>`` fields)."""
 
-    form_key = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    form_key = _form_key()
     fee_request_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
     payer_name = StringField(
         "Họ tên người nộp", validators=[DataRequired(_REQUIRED.format("họ tên người nộp")), Length(max=400)]
@@ -56,6 +78,41 @@ class ReceiptForm(FlaskForm):  # type: ignore[misc]
     def new_key() -> str:
         """Return a fresh key for one issuing form (a repeated submit of it issues nothing new)."""
         return secrets.token_urlsafe(24)
+
+
+class ReplacementForm(ReceiptForm):
+    """The receipt replacing one made by mistake: the receipt form, the reason, and the confirmation's mark."""
+
+    reason = _reason("Lý do thay thế", "Nhập lý do thay thế biên lai")
+    confirmed = HiddenField()
+
+
+def _soft_only(form: FlaskForm, field: SelectMultipleField) -> None:
+    if any(error not in SOFT_ERRORS for error in field.data or ()):
+        raise ValidationError(
+            "Thông báo sai sót chỉ dùng cho sai tên, địa chỉ, số tiền bằng chữ; "
+            "sai số tiền hoặc khoản thu phải thay thế biên lai"
+        )
+
+
+class ErrorNoticeForm(FlaskForm):  # type: ignore[misc]
+    """An error notice (04/SS) for soft errors only: names, addresses, amount in words — never amounts or fees."""
+
+    form_key = _form_key()
+    soft_errors = SelectMultipleField(
+        "Sai sót cần thông báo",
+        choices=[SelectChoice(code, _PAYER_WORDS.get(code, words)) for code, words in SOFT_ERRORS.items()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,  # _soft_only says why in Vietnamese
+        validators=[DataRequired("Chọn ít nhất một sai sót"), _soft_only],
+    )
+    reason = _reason("Nội dung sai sót và thông tin đúng", "Nhập nội dung sai sót và thông tin đúng")
+
+    @staticmethod
+    def new_key() -> str:
+        """Return a fresh key for one notice form (a repeated submit of it records nothing new)."""
+        return ReceiptForm.new_key()
 
 
 class CloseShiftForm(FlaskForm):  # type: ignore[misc]

@@ -14,18 +14,20 @@ from einvoice.domain.lookup import format_lookup_code
 from einvoice.domain.parties import Buyer, is_citizen_id
 from einvoice.domain.vietqr import Transfer, VietQRError, encode
 from einvoice.domain.vntime import local_date
+from einvoice.finance.rules import STATE_LABELS_VI
 from einvoice.render.context import format_number
 from einvoice.render.qr import qr_png
-from einvoice.services import fee_requests, shifts, throttle
+from einvoice.services import fee_requests, notices, shifts, throttle
 from einvoice.services.accounts import authenticate
 from einvoice.services.catalogue import fees_in_force
 from einvoice.services.counter import CounterSale, counter_series, issue_sale
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError
+from einvoice.services.history import document_history
 from einvoice.services.issuing import CatalogueFee
 from einvoice.services.queries import get_document, get_document_xml
 from einvoice.services.search import search_key
 from einvoice.web.auth import end_session, start_session
-from einvoice.web.counter.base import HOME, bp, page_actor, staff
+from einvoice.web.counter.base import HOME, bp, local_time, page_actor, staff
 from einvoice.web.counter.forms import ActionForm, LoginForm, ReceiptForm
 from einvoice.web.logging import security_event
 from einvoice.web.printing import document_pdf
@@ -33,8 +35,17 @@ from einvoice.web.runtime import runtime, settings_of
 
 #: How many of the cashier's recently used fees the counter lists first.
 RECENT_FEES = 8
+#: Where an error notice is on its way to the tax authority (``notices.notices_of``), as the counter says it.
+NOTICE_STATES = {
+    "recorded": "Đã lập, chưa gửi cơ quan thuế",
+    "queued": "Đang chờ gửi cơ quan thuế",
+    "pending": "Đang chờ gửi cơ quan thuế",
+    "sent": "Đã gửi, chờ cơ quan thuế phản hồi",
+    "done": "Cơ quan thuế đã tiếp nhận",
+    "parked": "Chưa gửi được, bộ phận kỹ thuật đang xử lý",
+}
 #: Field of the form each problem path of the issuing service belongs to.
-_FIELD_OF = {"payer.name": "payer_name", "dossier_code": "dossier_code", "cash_part": "cash_part", "payment": "method"}
+FIELD_OF = {"payer.name": "payer_name", "dossier_code": "dossier_code", "cash_part": "cash_part", "payment": "method"}
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
@@ -89,14 +100,24 @@ def _catalogue(issuer_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _counter_page(form: ReceiptForm, problems: list[Problem], status: int = 200) -> tuple[str, int]:
+def counter_page(
+    form: ReceiptForm,
+    problems: list[Problem],
+    status: int = 200,
+    *,
+    template: str = "counter/home.html",
+    quantities: dict[str, Any] | None = None,
+    **extra: Any,
+) -> tuple[str, int]:
+    """Render the receipt form (the counter, or a replacement) with the catalogue, the tally and ``problems``."""
     actor = page_actor()
     assert actor is not None
     series = counter_series(runtime().engine, actor)
     catalogue = _catalogue(int(str(series["issuer_id"])))
     typed = request.args.get("tim", "")
     wanted = search_key(typed)
-    quantities = {code[3:]: value for code, value in request.form.items() if code.startswith("sl-")}
+    if quantities is None:
+        quantities = {code[3:]: value for code, value in request.form.items() if code.startswith("sl-")}
     prefilled = request.args.get("yeu-cau", "")
     if prefilled.isdigit() and not request.form:
         fee_request = fee_requests.get(runtime().engine, int(prefilled))
@@ -112,7 +133,7 @@ def _counter_page(form: ReceiptForm, problems: list[Problem], status: int = 200)
     shift = shifts.current_shift(runtime().engine, actor.counter_id or 0)
     tally = shifts.summary(runtime().engine, shift["id"], actor) if shift is not None else None
     page = render_template(
-        "counter/home.html",
+        template,
         actor=actor,
         form=form,
         series=series,
@@ -122,6 +143,7 @@ def _counter_page(form: ReceiptForm, problems: list[Problem], status: int = 200)
         problems=problems,
         tally=tally,
         format_number=format_number,
+        **extra,
     )
     return page, status
 
@@ -131,10 +153,10 @@ def _counter_page(form: ReceiptForm, problems: list[Problem], status: int = 200)
 def home() -> tuple[str, int]:
     """The counter: today's tally and the receipt form (fees, payer, payment)."""
     form = ReceiptForm(formdata=None, form_key=ReceiptForm.new_key())
-    return _counter_page(form, [])
+    return counter_page(form, [])
 
 
-def _fees_from_form() -> tuple[tuple[CatalogueFee, ...], list[Problem]]:
+def fees_from_form() -> tuple[tuple[CatalogueFee, ...], list[Problem]]:
     chosen: list[CatalogueFee] = []
     problems: list[Problem] = []
     for name, value in request.form.items():
@@ -153,7 +175,8 @@ def _fees_from_form() -> tuple[tuple[CatalogueFee, ...], list[Problem]]:
     return tuple(chosen), problems
 
 
-def _payer(form: ReceiptForm) -> Buyer:
+def payer_of(form: ReceiptForm) -> Buyer:
+    """Return the payer the form names (a 12-digit ID is a citizen ID, anything else a tax code)."""
     typed = (form.payer_id.data or "").strip() or None
     citizen = typed if typed is not None and is_citizen_id(typed) else None
     return Buyer(
@@ -164,40 +187,60 @@ def _payer(form: ReceiptForm) -> Buyer:
     )
 
 
-@bp.post("/quay/bien-lai")
-@staff("cashier")
-def issue() -> Response | tuple[str, int]:
-    """Issue the receipt the form describes; show the form again with every problem, or go to the confirmation."""
-    form = ReceiptForm()
-    chosen, problems = _fees_from_form()
-    valid = form.validate()
+def checked_form(form: ReceiptForm) -> tuple[tuple[CatalogueFee, ...], list[Problem]] | None:
+    """Validate the posted receipt form; return its fees and every problem, or ``None`` for a stale CSRF token."""
+    chosen, problems = fees_from_form()
+    form.validate()
     if "csrf_token" in form.errors:
-        return render_template("counter/csrf.html", actor=page_actor()), 400
+        return None
     problems += [Problem("field", name, messages[0], messages[0]) for name, messages in form.errors.items()]
-    if not valid or problems:
-        return _counter_page(form, problems, 422)
+    return chosen, problems
+
+
+def sale_of(form: ReceiptForm, chosen: tuple[CatalogueFee, ...]) -> CounterSale:
+    """Return the sale the (valid) receipt form describes, on the cashier's counter series."""
     actor = page_actor()
     assert actor is not None
-    rt = runtime()
-    sale = CounterSale(
-        series_id=int(str(counter_series(rt.engine, actor)["id"])),
+    return CounterSale(
+        series_id=int(str(counter_series(runtime().engine, actor)["id"])),
         fees=chosen,
-        payer=_payer(form),
+        payer=payer_of(form),
         method=form.method.data,
         form_key=form.form_key.data,
         cash_part=form.cash_part.data,
         dossier_code=form.dossier_code.data or None,
         fee_request_id=int(form.fee_request_id.data) if form.fee_request_id.data else None,
     )
+
+
+def found_problems(error: RequestProblemsError | InvalidDocumentError) -> list[Problem]:
+    """Return the issuing service's problems, each placed at the form field it is about."""
+    return [Problem(p.code, FIELD_OF.get(p.path, p.path), p.message_vi, p.message_en) for p in error.problems]
+
+
+@bp.post("/quay/bien-lai")
+@staff("cashier")
+def issue() -> Response | tuple[str, int]:
+    """Issue the receipt the form describes; show the form again with every problem, or go to the confirmation."""
+    form = ReceiptForm()
+    checked = checked_form(form)
+    if checked is None:
+        return render_template("counter/csrf.html", actor=page_actor()), 400
+    chosen, problems = checked
+    if problems:
+        return counter_page(form, problems, 422)
+    actor = page_actor()
+    assert actor is not None
+    rt = runtime()
     prefix = settings_of().vietqr_reference_prefix
     try:
+        sale = sale_of(form, chosen)
         document_id = issue_sale(rt.engine, sale, actor=actor, now=rt.now, tools=rt.tools, reference_prefix=prefix)
     except (RequestProblemsError, InvalidDocumentError) as error:
-        found = [Problem(p.code, _FIELD_OF.get(p.path, p.path), p.message_vi, p.message_en) for p in error.problems]
-        return _counter_page(form, found, 422)
+        return counter_page(form, found_problems(error), 422)
     except (ConflictError, ForbiddenError, NotFoundError) as error:
         message = "Không lập được biên lai: " + str(error)
-        return _counter_page(form, [Problem("conflict", "tim", message, str(error))], 409)
+        return counter_page(form, [Problem("conflict", "tim", message, str(error))], 409)
     used = [fee.code for fee in chosen]
     session["recent_fees"] = (used + [c for c in session.get("recent_fees", []) if c not in used])[:RECENT_FEES]
     return redirect(url_for("counter.done", document_id=document_id))
@@ -218,11 +261,13 @@ def _vietqr(payment: Any, total: Decimal) -> str | None:
 @bp.get("/quay/bien-lai/<int:document_id>")
 @staff("cashier", "finance", "admin")
 def done(document_id: int) -> str:
-    """The confirmation: number, lookup code, amount, payment, VietQR for a transfer, the PDF to print."""
+    """The confirmation: number, lookup code, amount, payment, VietQR, the PDF to print, corrections and notices."""
     actor = page_actor()
     assert actor is not None
-    document = get_document(runtime().engine, document_id, actor)
-    payment = shifts.payment_of(runtime().engine, document_id)
+    engine = runtime().engine
+    document = get_document(engine, document_id, actor)
+    payment = shifts.payment_of(engine, document_id)
+    history = document_history(engine, document_id)
     return render_template(
         "counter/done.html",
         actor=actor,
@@ -230,6 +275,12 @@ def done(document_id: int) -> str:
         code=format_lookup_code(document["lookup_code"]),
         payment=payment,
         vietqr=_vietqr(payment, document["total"]),
+        corrects=history["corrects"],
+        replaced_by=[row for row in history["corrected_by"] if row["correction"] == "replacement"],
+        notices=notices.notices_of(engine, document_id),
+        states=STATE_LABELS_VI,
+        notice_states=NOTICE_STATES,
+        local=local_time,
         format_number=format_number,
         form=ActionForm(),
     )

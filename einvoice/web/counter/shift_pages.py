@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from einvoice.domain import payments
-from einvoice.render.context import format_datetime, format_number
+from einvoice.render.context import format_number
 from einvoice.render.pdf import html_to_pdf
 from einvoice.services import shifts
 from einvoice.services.errors import NotFoundError
-from einvoice.web.counter.base import bp, page_actor, staff
+from einvoice.web.counter.base import bp, local_time, page_actor, staff
 from einvoice.web.counter.forms import CloseShiftForm
 from einvoice.web.printing import inline_pdf
 from einvoice.web.runtime import runtime
-from einvoice.xmldoc.dsig import VIETNAM_TIME as VN_TIME
-
-
-def _local(moment: datetime | None) -> str:
-    return format_datetime(moment.astimezone(VN_TIME) if moment is not None else None)
 
 
 def _render(template: str, summary: shifts.ShiftSummary, form: CloseShiftForm | None = None, **extra: object) -> str:
@@ -31,7 +24,7 @@ def _render(template: str, summary: shifts.ShiftSummary, form: CloseShiftForm | 
         form=form,
         words=payments.words,
         format_number=format_number,
-        local=_local,
+        local=local_time,
         **extra,
     )
 
