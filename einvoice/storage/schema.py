@@ -208,6 +208,9 @@ documents = Table(
     Index("ix_documents_corrects_id", "corrects_id"),
     # The few documents not standing as issued, per period, without reading the others (finance summaries).
     Index("ix_documents_state_issue_date", "state", "issue_date"),
+    # Covers the receipts a bank statement may pay (einvoice.services.bank.waiting_query): read without the rows,
+    # whose signed XML makes each one a page of its own.
+    Index("ix_documents_issue_date_payable", "issue_date", "kind", "state", "series", "number", "total_hundredths"),
 )
 
 #: Every change of a document's state, with who and when (the lifecycle's history; issued documents never change).

@@ -1,4 +1,4 @@
-"""Finance at scale: day totals of the ledger (per payment method, per fee) and an index of documents by state
+"""Finance at scale: day totals of the ledger (per payment method, per fee), indexes of documents by state and payable
 
 Revision ID: 0008
 Revises: 0007
@@ -52,6 +52,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(*_DIMENSIONS, "fee_key", name=op.f("pk_finance_day_fees")),
     )
     op.create_index("ix_documents_state_issue_date", "documents", ["state", "issue_date"], unique=False)
+    op.create_index(
+        "ix_documents_issue_date_payable",
+        "documents",
+        ["issue_date", "kind", "state", "series", "number", "total_hundredths"],
+        unique=False,
+    )
     assert days is not None
     assert day_fees is not None
     _total_existing(days, day_fees)
@@ -114,6 +120,7 @@ def _total_existing(days: sa.Table, day_fees: sa.Table) -> None:
 
 def downgrade() -> None:
     """Drop the index and the tables."""
+    op.drop_index("ix_documents_issue_date_payable", table_name="documents")
     op.drop_index("ix_documents_state_issue_date", table_name="documents")
     op.drop_table("finance_day_fees")
     op.drop_table("finance_days")
