@@ -5,7 +5,8 @@ string; ``tests/test_kinds.py`` fails on it): it asks a document, a request or a
 :class:`~einvoice.domain.kinds.DocumentKind` and looks the answer up here. The table is split by layer so that the
 pure packages stay pure, and :data:`KINDS` joins the columns into one row per kind:
 
-- names (the noun in messages, vi and en): :data:`einvoice.domain.kinds.NAMES`;
+- names (the noun in messages and the name of the other party — người mua, người nộp —, vi and en):
+  :data:`einvoice.domain.kinds.NAMES`;
 - templates and series rules: :data:`einvoice.domain.series.SERIES_RULES`;
 - XML format (root, version ``PBan``, XSD, tags, signature slots): :data:`einvoice.xmldoc.formats.FORMATS`, from
   which :data:`einvoice.xmldoc.dsig.LAYOUTS` (the signature layout) is derived;
@@ -13,6 +14,7 @@ pure packages stay pure, and :data:`KINDS` joins the columns into one row per ki
 - reader (XML → document): ``_READERS`` in :mod:`einvoice.xmldoc.parse`;
 - business rules: the ``kinds`` of each rule in :mod:`einvoice.xmldoc.rules`;
 - print layouts (layout → template, the first the default): :data:`PRINT_TEMPLATES` here;
+- the ``TDiep`` message type of an error notice about a document of the kind: :data:`NOTICE_MESSAGES` here;
 - request (what a caller asks → document): ``_COMPOSERS`` in :mod:`einvoice.services.issuing`.
 
 Adding a kind (the invoice-with-receipt templates 8 and 9, error notices, summary tables): add the member to
@@ -31,6 +33,7 @@ from typing import Literal
 from einvoice.domain.documents import Document
 from einvoice.domain.kinds import NAMES, DocumentKind, KindNames
 from einvoice.domain.series import SERIES_RULES, SeriesRules
+from einvoice.xmldoc import envelope as env
 from einvoice.xmldoc.formats import BY_ROOT, FORMATS, XmlFormat
 
 Layout = Literal["a4", "a5", "roll80"]
@@ -40,6 +43,13 @@ LAYOUTS: tuple[Layout, ...] = ("a4", "a5", "roll80")
 PRINT_TEMPLATES: dict[DocumentKind, dict[Layout, str]] = {
     DocumentKind.INVOICE: {"a4": "print/invoice_a4.html"},
     DocumentKind.RECEIPT: {"a5": "print/receipt_a5.html", "roll80": "print/receipt_roll80.html"},
+}
+
+#: The message type (``MLTDiep``) that carries an error notice about a document of each kind: 300 for 04/SS-HĐĐT,
+#: 304 for 04/SS-CTĐT (QĐ 1271's list, UNCONFIRMED: spec §2.5, choice 19); both are answered by a 301.
+NOTICE_MESSAGES: dict[DocumentKind, str] = {
+    DocumentKind.INVOICE: env.ERROR_NOTICE,
+    DocumentKind.RECEIPT: env.RECEIPT_ERROR_NOTICE,
 }
 
 
@@ -52,6 +62,7 @@ class KindRow:
     series: SeriesRules
     xml: XmlFormat
     print_templates: Mapping[Layout, str]
+    notice_message: str
 
     @property
     def default_layout(self) -> Layout:
@@ -60,8 +71,11 @@ class KindRow:
 
 
 KINDS: dict[DocumentKind, KindRow] = {
-    kind: KindRow(kind, NAMES[kind], SERIES_RULES[kind], FORMATS[kind], PRINT_TEMPLATES[kind]) for kind in DocumentKind
+    kind: KindRow(kind, NAMES[kind], SERIES_RULES[kind], FORMATS[kind], PRINT_TEMPLATES[kind], NOTICE_MESSAGES[kind])
+    for kind in DocumentKind
 }
+#: Every message type that carries an error notice.
+NOTICE_MESSAGE_TYPES: frozenset[str] = frozenset(NOTICE_MESSAGES.values())
 
 
 def row_of(kind: DocumentKind | str) -> KindRow:

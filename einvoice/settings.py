@@ -140,6 +140,16 @@ class Settings:
     public_check_concurrency: int = setting(
         1, "uploaded documents checked at once in the whole service (public page and verify API), one per address"
     )
+    public_check_timeout_seconds: float = setting(
+        20.0,
+        "seconds a check of an upload may take before it is given up (503, try again later); keep it under "
+        "gunicorn's worker timeout (30 s)",
+        shown="`20`",
+    )
+    public_check_nice: int = setting(
+        10,
+        "CPU priority (`nice`, 0-19) of the processes that check uploads: higher leaves more of a busy CPU to issuing",
+    )
     public_agency_name: str | None = setting(
         None, "the agency named in the public pages' header", shown="the issuer's name, when there is one issuer"
     )
@@ -166,6 +176,12 @@ class Settings:
     roll80_counters: str | None = setting(
         None, "ids of the counters that print on an 80 mm roll instead, comma-separated (`2,5`)"
     )
+    legacy_cancel: bool = setting(
+        False,
+        "allow the plain cancel (hủy, `TCTBao=1` in an error notice 04/SS-HĐĐT) of invoices issued before "
+        "1 July 2026 (legacy periods); Circular 91 has no cancel procedure, so later documents are never cancelled",
+        shown="off: nothing is cancelled; adjust, replace or notify an error instead",
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.max_upload_bytes <= MAX_XML_BYTES:
@@ -176,6 +192,10 @@ class Settings:
             raise SettingsError(
                 f"{PREFIX}PUBLIC_UPLOAD_MAX_BYTES and {PREFIX}PUBLIC_CHECK_CONCURRENCY must be positive"
             )
+        if self.public_check_timeout_seconds <= 0:
+            raise SettingsError(f"{PREFIX}PUBLIC_CHECK_TIMEOUT_SECONDS must be positive")
+        if not 0 <= self.public_check_nice <= 19:
+            raise SettingsError(f"{PREFIX}PUBLIC_CHECK_NICE must be between 0 and 19, not {self.public_check_nice}")
         if self.public_rate_per_minute <= 0 or self.public_rate_burst < 1:
             raise SettingsError(f"{PREFIX}PUBLIC_RATE_PER_MINUTE and {PREFIX}PUBLIC_RATE_BURST must be positive")
         lifetimes = ("session_idle_minutes", "session_max_hours", "token_days")

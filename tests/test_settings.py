@@ -73,6 +73,8 @@ def test_overrides_beat_the_environment() -> None:
         ("EINVOICE_SESSION_IDLE_MINUTES", "0", "positive"),
         ("EINVOICE_TOKEN_DAYS", "-5", "positive"),
         ("EINVOICE_PROXY_COUNT", "-1", "0 or more"),
+        ("EINVOICE_PUBLIC_CHECK_TIMEOUT_SECONDS", "0", "positive"),
+        ("EINVOICE_PUBLIC_CHECK_NICE", "20", "between 0 and 19"),
         ("EINVOICE_SESSION_COOKIE_SECURE", "maybe", "bool"),
     ],
 )

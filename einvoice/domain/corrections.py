@@ -20,19 +20,26 @@ from dataclasses import replace
 from decimal import Decimal
 
 from einvoice.domain.documents import CorrectionKind, Invoice, InvoiceLine, InvoiceTotals, RateGroup
+from einvoice.domain.kinds import NAMES, DocumentKind
 from einvoice.domain.money import exact, quantum
 from einvoice.domain.rates import VatRate
 from einvoice.domain.series import SALES_INVOICE
 from einvoice.domain.totals import compute_invoice_totals
 from einvoice.domain.words import amount_in_words
 
-#: What an error notice (04/SS) may correct, with the words printed on it (Circular 91 Art 10.1.a, 20).
+#: What an error notice (04/SS) may correct, with the words stored on it (Circular 91 Art 10.1.a, 20); ``{party}``
+#: is the other party as the document's kind names it (:func:`soft_error_label`).
 SOFT_ERRORS = {
-    "buyer_name": "Sai tên người mua",
-    "buyer_address": "Sai địa chỉ người mua",
+    "buyer_name": "Sai tên {party}",
+    "buyer_address": "Sai địa chỉ {party}",
     "amount_in_words": "Sai số tiền bằng chữ",
     "other": "Sai sót khác không ảnh hưởng mã số thuế, số tiền, thuế suất, hàng hóa",
 }
+
+
+def soft_error_label(code: str, kind: DocumentKind) -> str:
+    """Return the words of soft error ``code`` for a document of ``kind``: a receipt's payer, an invoice's buyer."""
+    return SOFT_ERRORS[code].format(party=NAMES[kind].party_vi)
 
 
 def _groups(totals: InvoiceTotals) -> dict[str, tuple[VatRate, Decimal, Decimal]]:

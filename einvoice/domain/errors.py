@@ -16,6 +16,7 @@ one place that maps them; the most specific branch wins). Each class lives in th
     │   ├── NotFoundError                 the thing named does not exist (or the caller may not know it does) 404
     │   ├── ForbiddenError                the caller's role or counter does not allow the action             403
     │   ├── ConflictError                 the action contradicts stored state (duplicate, clock went back)   409
+    │   │   └── NotInOpenShiftError  services.counter  the receipt to replace is not in the counter's open shift
     │   └── RequestProblemsError          the request is well-formed but wrong; ``.problems`` lists why      422
     ├── SigningError       signing.base   signing failed or was refused; ``.code`` is stable                 503
     │   ├── CredentialError               the key or certificate cannot be loaded or used (file, password)
@@ -27,6 +28,9 @@ one place that maps them; the most specific branch wins). Each class lives in th
     │       ├── RemoteSigningTimeout      no signature within the time allowed (network or approval)
     │       └── RemoteSigningRejected     the key holder or the service refused to sign
     ├── RenderError        render.errors  a document could not be printed; the stored document is untouched  503
+    ├── CheckUnavailable   services.check_process  an upload's check gave no verdict; its callers answer 503  —
+    │   ├── CheckTimedOut                 not within ``PUBLIC_CHECK_TIMEOUT_SECONDS``
+    │   └── CheckFailed                   the check process died or raised
     ├── SettingsError      settings       a setting is malformed or out of range: start-up stops             —
     ├── BackupError        storage.backup a backup cannot be written or an archive restored (commands only)  —
     ├── StatementError     finance.statements a bank statement cannot be read; the API makes it a problem    —

@@ -21,13 +21,15 @@ class DocumentKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class KindNames:
-    """How people call a kind: the noun in running text, in Vietnamese and in English."""
+    """How people call a kind and its other party: the nouns in running text, in Vietnamese and in English."""
 
     noun_vi: str
     noun_en: str
+    party_vi: str  # the other party: an invoice's buyer, a receipt's payer
+    party_en: str
 
 
 NAMES: dict[DocumentKind, KindNames] = {
-    DocumentKind.INVOICE: KindNames("hóa đơn", "invoice"),
-    DocumentKind.RECEIPT: KindNames("biên lai", "receipt"),
+    DocumentKind.INVOICE: KindNames("hóa đơn", "invoice", "người mua", "buyer"),
+    DocumentKind.RECEIPT: KindNames("biên lai", "receipt", "người nộp", "payer"),
 }

@@ -25,10 +25,20 @@ Anything else raises :class:`IllegalTransition` with the reason in both language
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 
 from einvoice.domain.errors import EInvoiceError
 from einvoice.domain.kinds import DocumentKind
+
+#: Circular 91 applies from this day: it has no cancel procedure, so only documents issued before it may be cancelled.
+CANCEL_PROCEDURE_ENDED = date(2026, 7, 1)
+
+
+def legacy_cancel_allowed(setting: bool, issue_date: date) -> bool:
+    """Tell whether a plain cancel (``TCTBao=1``) is allowed: the legacy setting is on and the document was issued
+    before :data:`CANCEL_PROCEDURE_ENDED` (2026 spec § Summary row 5, choice 15)."""
+    return setting and issue_date < CANCEL_PROCEDURE_ENDED
 
 
 class DocumentClass(StrEnum):

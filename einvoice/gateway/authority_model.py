@@ -16,6 +16,7 @@ from datetime import datetime
 from lxml import etree
 
 from einvoice.domain.errors import Problem
+from einvoice.kinds import NOTICE_MESSAGE_TYPES
 from einvoice.signing.base import Signer
 from einvoice.xmldoc import envelope as env
 from einvoice.xmldoc.authority import code_invoice, new_authority_code
@@ -38,7 +39,7 @@ class Answers:
 def answer(message: env.Message, *, judge: Judge, signer: Signer, now: datetime) -> Answers:
     """Return the authority's answers to ``message``."""
     header = message.header
-    if header.code not in {env.CODED_INVOICE, env.UNCODED_INVOICES, env.ERROR_NOTICE, env.RECEIPT_TABLE}:
+    if header.code not in {env.CODED_INVOICE, env.UNCODED_INVOICES, env.RECEIPT_TABLE, *NOTICE_MESSAGE_TYPES}:
         reason = env.Reason("10002", f"Mã loại thông điệp {header.code} không được hỗ trợ")
         return Answers(_technical(header, now, (reason,)), None)
     if not message.items or (header.count is not None and header.count != len(message.items)):
@@ -51,8 +52,9 @@ def answer(message: env.Message, *, judge: Judge, signer: Signer, now: datetime)
             return Answers(technical, _check_result(header, "1", problems, signer, now))
         coded = code_invoice(message.items[0], new_authority_code(), signer, signing_time=now)
         return Answers(technical, _reply(header, env.CODED, [coded]))
-    if header.code == env.ERROR_NOTICE:
-        return Answers(technical, _notice_result(header, message.items, signer, now))
+    if header.code in NOTICE_MESSAGE_TYPES:  # 300 (04/SS-HĐĐT) or 304 (04/SS-CTĐT): both answered by a 301
+        judged = [(item, judge(item)) for item in message.items]  # a notice's signature is checked like any other
+        return Answers(technical, _notice_result(header, judged, signer, now))
     problems = [problem for item in message.items for problem in judge(item)]
     return Answers(technical, _check_result(header, "3" if problems else "2", problems, signer, now))
 
@@ -95,32 +97,53 @@ def _check_result(answered: env.Header, kind: str, problems: list[Problem], sign
     etree.SubElement(data, "CCu").text = answered.message_id
     etree.SubElement(data, "SLuong").text = "1"
     if problems:
-        listing = etree.SubElement(etree.SubElement(data, "KHLKhac"), "DSLDo")
-        for index, problem in enumerate(problems, start=1):
-            row = etree.SubElement(listing, "LDo")
-            etree.SubElement(row, "STT").text = str(index)
-            etree.SubElement(row, "MLoi").text = problem.code[:4] if problem.code[:4].isdigit() else "9999"
-            etree.SubElement(row, "MTLoi").text = f"{problem.code}: {problem.message_vi}"[:255]
-            etree.SubElement(row, "HDXLy").text = "Sửa dữ liệu theo mô tả lỗi và gửi lại"
+        _reasons(etree.SubElement(etree.SubElement(data, "KHLKhac"), "DSLDo"), problems)
     return _reply(answered, env.CHECK_RESULT, [_signed_notice(data, signer, now)])
 
 
-def _notice_result(answered: env.Header, items: tuple[bytes, ...], signer: Signer, now: datetime) -> bytes:
+def _reasons(listing: etree._Element, problems: list[Problem]) -> None:
+    """Write each problem as the authority writes a reason: ``LDo`` with ``MLoi``, ``MTLoi`` (Vietnamese), ``HDXLy``.
+
+    Our own problem codes are not the authority's numbers: such a problem gets ``MLoi`` 9999 and keeps its code at
+    the head of ``MTLoi``.
+    """
+    for index, problem in enumerate(problems, start=1):
+        numbered = problem.code.isdigit() and len(problem.code) <= 5
+        row = etree.SubElement(listing, "LDo")
+        etree.SubElement(row, "STT").text = str(index)
+        etree.SubElement(row, "MLoi").text = problem.code if numbered else "9999"
+        text = problem.message_vi if numbered else f"{problem.code}: {problem.message_vi}"
+        etree.SubElement(row, "MTLoi").text = text[:255]
+        etree.SubElement(row, "HDXLy").text = "Sửa dữ liệu theo mô tả lỗi và gửi lại"
+
+
+#: The columns a 301 echoes per document, with the receipt notice's name of each (our 04/SS-CTĐT, choice 19).
+_ANSWERED_COLUMNS = (("MCQTCap", "MCQTCap"), ("KHMSHDon", "KHMCTu"), ("KHHDon", "KHCTu"), ("SHDon", "SCTu"))
+
+
+def _notice_result(
+    answered: env.Header, judged: list[tuple[bytes, list[Problem]]], signer: Signer, now: datetime
+) -> bytes:
+    """Answer error notices (301): each row accepted (``TTTNCCQT`` 1), or refused (2) with the notice's problems."""
     data = _notice_data("01/TB-SSĐT", "Thông báo về việc tiếp nhận và kết quả xử lý", answered, now)
     etree.SubElement(data, "MGDDTu").text = answered.message_id
     etree.SubElement(data, "TGNhan").text = _local(now)
     listing = etree.SubElement(data, "DSHDon")
     number = 0
-    for item in items:
-        for row in parse_untrusted(item).iterfind("DLTBao/DSHDon/HDon"):
+    for item, problems in judged:
+        notice = parse_untrusted(item)
+        rows = [*notice.iterfind("DLTBao/DSHDon/HDon"), *notice.iterfind("DLTBao/DSCTu/CTu")]
+        for row in rows:
             number += 1
             out = etree.SubElement(listing, "HDon")
             etree.SubElement(out, "STT").text = str(number)
-            for tag in ("MCQTCap", "KHMSHDon", "KHHDon", "SHDon"):
-                etree.SubElement(out, tag).text = (row.findtext(tag) or "").strip()
+            for tag, receipt_tag in _ANSWERED_COLUMNS:  # a receipt notice (04/SS-CTĐT) names its own columns
+                etree.SubElement(out, tag).text = (row.findtext(tag) or row.findtext(receipt_tag) or "").strip()
             etree.SubElement(out, "NLap").text = (row.findtext("Ngay") or "").strip()
             etree.SubElement(out, "TCTBao").text = (row.findtext("TCTBao") or "").strip()
-            etree.SubElement(out, "TTTNCCQT").text = "1"
+            etree.SubElement(out, "TTTNCCQT").text = "2" if problems else "1"
+            if problems:
+                _reasons(etree.SubElement(out, "DSLDKTNhan"), problems)
     return _reply(answered, env.NOTICE_RESULT, [_signed_notice(data, signer, now)])
 
 

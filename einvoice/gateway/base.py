@@ -45,7 +45,12 @@ class Status:
 
 
 class Gateway(Protocol):
-    """A transmission provider: send a ``TDiep``, ask what became of one."""
+    """A transmission provider: send a ``TDiep``, ask what became of one.
+
+    A worker calls it from several threads at once (:attr:`~einvoice.services.transmission.WorkerSettings.concurrency`),
+    so an adapter must be thread-safe (an ``httpx.Client`` is), and every call must end well within half the worker's
+    lease (explicit timeouts).
+    """
 
     def send(self, message_id: str, message: bytes) -> Submitted:
         """Hand ``message`` (whose ``MTDiep`` is ``message_id``) to the provider."""

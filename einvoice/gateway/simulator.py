@@ -31,7 +31,7 @@ from flask import Flask, Response, abort, jsonify, request
 from einvoice.domain.errors import Problem, UnsafeInputError
 from einvoice.gateway.authority_model import Judge, answer
 from einvoice.signing.certificates import DEVELOPMENT_UNIT
-from einvoice.signing.devca import create_root_ca, write_pkcs12
+from einvoice.signing.devca import create_root_ca, key_usage, write_pkcs12
 from einvoice.signing.pkcs12 import Pkcs12Signer
 from einvoice.xmldoc import envelope as env
 from einvoice.xmldoc.profiles import Profile
@@ -190,28 +190,38 @@ def judge_as_authority(xml: bytes) -> list[Problem]:
     """Return what the authority would refuse in one document: its signature, then the reading profile's errors."""
     head = env.without_declaration(xml)[:40]
     problems: list[Problem] = []
-    if not head.startswith(b"<TBao"):  # error notices are judged by their content only
-        report = verify_document(xml, allow_development=True)
-        if not report.valid:
-            problems.append(
-                Problem("SIGNATURE_INVALID", "DSCKS", "Chữ ký số không hợp lệ", "the signature does not verify")
-            )
+    report = verify_document(xml, allow_development=True)  # invoices, receipt tables and error notices alike
+    if not report.valid:
+        problems.append(
+            Problem("SIGNATURE_INVALID", "DSCKS", "Chữ ký số không hợp lệ", "the signature does not verify")
+        )
     if head.startswith((b"<HDon", b"<BLai")):
         problems += validate_document(xml, Profile.READ)  # what the authority accepts
     return problems
 
 
-def authority_signer(data_dir: Path) -> Pkcs12Signer:
+def trust_all(xml: bytes) -> list[Problem]:
+    """Find nothing to refuse (``einvoice simulator --trust``): a benchmark then measures the sender, not the judge."""
+    return []
+
+
+def authority_root_path(data_dir: Path) -> Path:
+    """Return where the simulator keeps the root of its "CQT" certificate under ``data_dir``."""
+    return data_dir / "simulator" / "authority-root.pem"
+
+
+def authority_signer(data_dir: Path, *, now: datetime | None = None) -> Pkcs12Signer:
     """Return the simulator's "CQT" signer, made once under ``<data dir>/simulator/`` by its own development root.
 
     The root's certificate is beside it (``authority-root.pem``): trust it, in development only, to verify coded
     invoices; a real coded invoice chains to the government CA instead (choice 17: by chain, never by subject).
+    Its certificates are valid from ``now`` (default: the present; a test passes its own clock's time) for 3 years.
     """
-    folder = data_dir / "simulator"
+    folder = authority_root_path(data_dir).parent
     p12, password = folder / "authority.p12", folder / "authority.password"
     if not p12.exists():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        now = datetime.now(UTC) - timedelta(minutes=5)
+        now = (now or datetime.now(UTC)) - timedelta(minutes=5)
         root_key, root = create_root_ca(now=now, common_name="einvoice development tax authority root")
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         subject = x509.Name(
@@ -232,10 +242,11 @@ def authority_signer(data_dir: Path) -> Pkcs12Signer:
             .not_valid_before(now)
             .not_valid_after(now + timedelta(days=3 * 365))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(key_usage(signing=True), critical=True)  # as a real signing certificate: chains need it
             .sign(root_key, hashes.SHA256())
         )
         write_pkcs12(p12, password, key, certificate, [root])
-        (folder / "authority-root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
+        authority_root_path(data_dir).write_bytes(root.public_bytes(serialization.Encoding.PEM))
     return Pkcs12Signer.from_password_file(p12, password)
 
 

@@ -27,6 +27,7 @@ from einvoice.domain.kinds import NAMES, DocumentKind
 from einvoice.domain.lifecycle import Action, apply, document_class
 from einvoice.domain.text import clean
 from einvoice.domain.vntime import local_date
+from einvoice.services import fee_requests
 from einvoice.services.errors import ForbiddenError, problem
 from einvoice.services.issuing import (
     Actor,
@@ -108,6 +109,8 @@ def correct(
                 "another adjustment of this invoice was issued meanwhile: review it and try again",
             )
         move(conn, original["id"], action, actor, issued.created_at, related_id=issued.id, reason=reason)
+        if action is Action.REPLACE:  # the one-stop software polls its request: it must name the receipt now standing
+            fee_requests.follow_replacement(conn, original["id"], issued.id, issued.created_at)
         if outer.before_commit is not None:
             outer.before_commit(conn, issued)
 

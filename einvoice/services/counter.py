@@ -13,7 +13,7 @@ where the replacement then supersedes it (:mod:`einvoice.services.shifts`): a cl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,7 +37,7 @@ from einvoice.services.issuing import (
     Toolchain,
     issue_document,
 )
-from einvoice.storage.schema import counter_payments, series
+from einvoice.storage.schema import counter_payments, series, users
 from einvoice.storage.schema import shifts as shift_table
 
 
@@ -119,6 +119,16 @@ def replaceable(engine: Engine, original_id: int, actor: Actor, now: Now) -> Row
         apply(corrections.state_of(original), Action.REPLACE, document_class(original["kind"], original["series"]))
         _check_open_shift(conn, original_id)
     return original
+
+
+def staff_names(engine: Engine, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Return the full names of users ``user_ids`` (who issued each of a counter's receipts), by id."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    if not wanted:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(select(users.c.id, users.c.full_name).where(users.c.id.in_(wanted)))
+        return {row.id: row.full_name for row in rows}
 
 
 def receipt_request(sale: CounterSale) -> ReceiptRequest:

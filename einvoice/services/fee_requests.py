@@ -3,7 +3,9 @@
 The one-stop software (or a cashier) creates a request: dossier code, payer, catalogue fees, optionally the counter.
 It is idempotent by dossier code: posting the same dossier again returns the request already there. States:
 ``waiting`` (Chờ thu phí) → ``paid`` (Đã thu phí, with the receipt; set in the receipt's issuing transaction) or
-``cancelled``. Search by dossier code or payer name without diacritics.
+``cancelled``. Search by dossier code or payer name without diacritics. A paid request always names the receipt
+that stands for it now: when its receipt is replaced, the replacement's transaction points it at the replacement
+(:func:`follow_replacement`), so polling it never answers a replaced receipt.
 """
 
 from __future__ import annotations
@@ -135,6 +137,15 @@ def mark_paid(conn: Connection, request_id: int, document_id: int, actor: Actor,
         fee_requests.update()
         .where(fee_requests.c.id == request_id)
         .values(state="paid", document_id=document_id, updated_at=now)
+    )
+
+
+def follow_replacement(conn: Connection, replaced_id: int, replacement_id: int, now: datetime) -> None:
+    """Point the request paid by receipt ``replaced_id`` at ``replacement_id``, inside the replacement's transaction."""
+    conn.execute(
+        fee_requests.update()
+        .where(fee_requests.c.document_id == replaced_id, fee_requests.c.state == "paid")
+        .values(document_id=replacement_id, updated_at=now)
     )
 
 

@@ -1,5 +1,6 @@
-"""A document's history: what it corrects, what corrects it, its error notices, and every state change with who
-and when (the ``document_events`` rows, oldest first). Read only; the caller has checked the document is visible.
+"""A document's history: what it corrects, what corrects it, its error notices, its messages with the tax authority
+(:mod:`einvoice.services.authority`), and every state change with who and when (the ``document_events`` rows, oldest
+first). Read only; the caller has checked the document is visible.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, or_, select
 
 from einvoice.domain.documents import CorrectionKind, RelatedDocument
+from einvoice.services.authority import exchanges
 from einvoice.storage.schema import document_events, documents, error_notices
 
 _SUMMARY = (
@@ -47,12 +49,14 @@ def document_history(engine: Engine, document_id: int) -> dict[str, Any]:
             .where(error_notices.c.document_id == document_id)
             .order_by(error_notices.c.id)
         ).mappings()
-        return {
+        found = {
             "corrects": corrects,
             "corrected_by": corrected_by,
             "events": [{k: v for k, v in event.items() if k not in ("id", "document_id")} for event in events],
             "notices": [dict(notice) for notice in notices],
         }
+    found["messages"] = [exchange.as_dict() for exchange in exchanges(engine, document_id)]
+    return found
 
 
 def replacement_of(engine: Engine, lookup_code: str) -> RelatedDocument | None:

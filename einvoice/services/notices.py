@@ -1,7 +1,15 @@
-"""Error notices for soft errors (04/SS, Circular 91 Art 10.1.a and 20): stored with the document's move to
-``explained`` in one transaction. The notice is stored unsigned; signing and sending it (message 300) is the
-transmission work's. Finance and admin staff notify errors of any document; a cashier, of the receipts they may
-replace (their own counter's, issued the same day: :func:`einvoice.services.corrections.authorise`).
+"""Error notices 04/SS (Circular 91 Art 10.1.a and 20): built, signed by the issuer and queued for the authority
+(message 300) in the same transaction that moves the document, so a notice is sent exactly when it is recorded.
+
+- :func:`notify_error`: a soft error (``TCTBao=4``, giải trình); the document becomes ``explained``.
+- :func:`cancel_legacy`: the plain cancel (``TCTBao=1``, hủy) of an invoice of a legacy period, only when the
+  ``LEGACY_CANCEL`` setting is on and the invoice was issued before 1 July 2026
+  (:func:`einvoice.domain.lifecycle.legacy_cancel_allowed`); the document becomes ``cancelled``. Otherwise it is
+  refused before anything is built: Circular 91 has no cancel procedure.
+
+Finance and admin staff notify errors of any document; a cashier, of the receipts they may replace (their own
+counter's, issued the same day: :func:`einvoice.services.corrections.authorise`). Only finance and admin staff cancel.
+A coded invoice's notice names its code (``MCQTCap``). :func:`notices_of` says where each notice is on its way.
 """
 
 from __future__ import annotations
@@ -9,25 +17,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import RowMapping
 
-from einvoice.domain.corrections import SOFT_ERRORS
-from einvoice.domain.lifecycle import Action, apply, document_class
+from einvoice.domain.corrections import SOFT_ERRORS, soft_error_label
+from einvoice.domain.kinds import DocumentKind
+from einvoice.domain.lifecycle import Action, apply, document_class, legacy_cancel_allowed
 from einvoice.domain.vntime import local_date
+from einvoice.services import outbox
+from einvoice.services.authority import authority_code_in
 from einvoice.services.corrections import authorise, reason_text
 from einvoice.services.errors import ForbiddenError, problem
-from einvoice.services.issuing import Actor, Now
+from einvoice.services.issuing import Actor, Now, Toolchain
 from einvoice.services.transitions import load, move, state_of
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import error_notices, issuers, outbox_items, outbox_messages
-from einvoice.xmldoc.notices import NoticedDocument, build_error_notice
+from einvoice.xmldoc import notices as xml_notices
 
 
 def notify_error(
-    engine: Engine, document_id: int, errors: Sequence[str], reason: str, *, actor: Actor, now: Now
+    engine: Engine, document_id: int, errors: Sequence[str], reason: str, *, actor: Actor, now: Now, tools: Toolchain
 ) -> dict[str, Any]:
-    """Record an error notice about document ``document_id`` and mark it explained; return the notice's row."""
+    """Record, sign and queue an error notice about document ``document_id``, mark it explained; return the notice."""
     if actor.role not in ("finance", "admin", "cashier"):
         raise ForbiddenError("only staff notify errors")
     unknown = [error for error in errors if error not in SOFT_ERRORS]
@@ -38,32 +49,35 @@ def notify_error(
             "Thông báo sai sót chỉ dùng cho sai tên, địa chỉ, số tiền bằng chữ; sai khác phải điều chỉnh, thay thế.",
             "an error notice is for names, addresses, amount in words: other errors need adjustment or replacement",
         )
-    explanation = reason_text(reason)
-    written = "; ".join([*(SOFT_ERRORS[error] for error in errors), explanation])[:255]
-    moment = now()
+    reason = reason_text(reason)
     with writing(engine) as conn:
         row = load(conn, document_id, for_update=True)
         may_notify(row, actor, now)
-        issuer = conn.execute(select(issuers.c.name, issuers.c.tax_code).where(issuers.c.id == row["issuer_id"])).one()
-        noticed = NoticedDocument(
-            row["kind"], row["template"], row["series"], row["number"], row["issue_date"], written
-        )
-        form, xml = build_error_notice(
-            noticed, issuer_name=issuer.name, issuer_tax_code=issuer.tax_code, notice_date=local_date(moment)
-        )
-        values = {
-            "issuer_id": row["issuer_id"],
-            "document_id": document_id,
-            "form": form,
-            "reason": written,
-            "xml": xml,
-            "created_by": actor.user_id,
-            "created_at": moment,
-        }
-        notice_id = conn.execute(error_notices.insert().values(values).returning(error_notices.c.id)).scalar_one()
-        move(conn, document_id, Action.EXPLAIN, actor, moment, notice_id=notice_id, reason=written)
-    values.pop("xml")
-    return {"id": notice_id, **values}
+        kind = DocumentKind(row["kind"])
+        written = "; ".join([*(soft_error_label(error, kind) for error in errors), reason])[:255]
+        return _record(conn, row, Action.EXPLAIN, written, actor=actor, now=now, tools=tools)
+
+
+def cancel_legacy(
+    engine: Engine, document_id: int, reason: str, *, allowed: bool, actor: Actor, now: Now, tools: Toolchain
+) -> dict[str, Any]:
+    """Cancel an invoice of a legacy period by a notice ``TCTBao=1`` (``allowed``: the ``LEGACY_CANCEL`` setting)."""
+    if actor.role not in ("finance", "admin"):
+        raise ForbiddenError("only finance and admin staff cancel documents")
+    written = reason_text(reason)
+    with writing(engine) as conn:
+        row = load(conn, document_id, for_update=True)
+        if DocumentKind(row["kind"]) is not DocumentKind.INVOICE:
+            raise problem(
+                "cancel_receipt",
+                "document",
+                "Biên lai không có thủ tục hủy; biên lai sai được thay thế hoặc thông báo sai sót.",
+                "receipts have no cancel procedure: replace them or notify the error",
+            )
+        legacy = legacy_cancel_allowed(allowed, row["issue_date"])
+        # Refused here, before a notice is built, when the setting or the invoice's date does not allow it.
+        apply(state_of(row), Action.CANCEL, document_class(row["kind"], row["series"]), legacy_cancel=legacy)
+        return _record(conn, row, Action.CANCEL, written, actor=actor, now=now, tools=tools, legacy_cancel=legacy)
 
 
 def may_notify(document: RowMapping, actor: Actor, now: Now) -> None:
@@ -110,3 +124,50 @@ def notices_of(engine: Engine, document_id: int) -> list[dict[str, Any]]:
         status = row["message_state"] or ("queued" if row["item_id"] is not None else "recorded")
         found.append({key: row[key] for key in ("id", "form", "reason", "created_at")} | {"status": status})
     return found
+
+
+def _record(
+    conn: Connection,
+    row: RowMapping,
+    action: Action,
+    written: str,
+    *,
+    actor: Actor,
+    now: Now,
+    tools: Toolchain,
+    legacy_cancel: bool = False,
+) -> dict[str, Any]:
+    """Build, sign, store and queue the notice about ``row``, and move the document; return the notice's row."""
+    moment = now()
+    issuer = conn.execute(select(issuers).where(issuers.c.id == row["issuer_id"])).mappings().one()
+    noticed = xml_notices.NoticedDocument(
+        row["kind"],
+        row["template"],
+        row["series"],
+        row["number"],
+        row["issue_date"],
+        written,
+        authority_code=authority_code_in(conn, row["id"]),
+    )
+    form, built = xml_notices.build_error_notice(
+        noticed,
+        issuer_name=issuer["name"],
+        issuer_tax_code=issuer["tax_code"],
+        notice_date=local_date(moment),
+        action=xml_notices.CANCEL if action is Action.CANCEL else xml_notices.EXPLAIN,
+        office=xml_notices.TaxOffice(issuer["tax_office_code"], issuer["tax_office_name"], issuer["province"]),
+    )
+    values = {
+        "issuer_id": row["issuer_id"],
+        "document_id": row["id"],
+        "form": form,
+        "reason": written,
+        "xml": tools.sign(built, issuer, moment),
+        "created_by": actor.user_id,
+        "created_at": moment,
+    }
+    notice_id = conn.execute(error_notices.insert().values(values).returning(error_notices.c.id)).scalar_one()
+    outbox.enqueue_notice(conn, notice_id=notice_id, issuer_id=row["issuer_id"], now=moment)
+    move(conn, row["id"], action, actor, moment, notice_id=notice_id, reason=written, legacy_cancel=legacy_cancel)
+    values.pop("xml")
+    return {"id": notice_id, **values}

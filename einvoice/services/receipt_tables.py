@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Connection, RowMapping, func, select, update
+from sqlalchemy import Connection, RowMapping, Select, func, select, update
 from sqlalchemy.orm import aliased
 
 from einvoice.domain.documents import Receipt
@@ -33,18 +33,9 @@ Sign = Callable[[BuiltDocument, RowMapping, datetime], bytes]
 def pack_tables(conn: Connection, addressing: outbox.Addressing, *, now: datetime, table_at: time, sign: Sign) -> int:
     """Pack the receipts that are due into signed daily tables (in the caller's write transaction); return how many."""
     query = (
-        select(outbox_items.c.id, outbox_items.c.issuer_id, outbox_items.c.document_id, documents.c.issue_date)
-        .join(documents, documents.c.id == outbox_items.c.document_id)
-        .where(outbox_items.c.message_id.is_(None), outbox_items.c.route == outbox.RECEIPT)
-        .order_by(outbox_items.c.id)
+        _WAITING.with_for_update(of=outbox_items, skip_locked=True) if conn.dialect.name == "postgresql" else _WAITING
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(of=outbox_items, skip_locked=True)
-    local = now.astimezone(VIETNAM_TIME)
-    days: dict[tuple[int, date], list[tuple[int, int]]] = defaultdict(list)
-    for item_id, issuer_id, document_id, issue_date in conn.execute(query):
-        if issue_date < local.date() or local.time() >= table_at:
-            days[(issuer_id, issue_date)].append((item_id, document_id))
+    days = _due_days(conn, query, now=now, table_at=table_at)
     for (issuer_id, day), items in sorted(days.items()):
         issuer = conn.execute(select(issuers).where(issuers.c.id == issuer_id)).mappings().one()
         header = TableHeader(day, _tables_sent(conn, issuer_id, day), issuer["name"], issuer["tax_code"], issuer_id)
@@ -54,6 +45,31 @@ def pack_tables(conn: Connection, addressing: outbox.Addressing, *, now: datetim
         item_ids = [item_id for item_id, _ in items]
         conn.execute(update(outbox_items).where(outbox_items.c.id.in_(item_ids)).values(message_id=message_row))
     return len(days)
+
+
+def tables_due(conn: Connection, *, now: datetime, table_at: time) -> bool:
+    """Tell, reading only, whether :func:`pack_tables` would pack a table now."""
+    return bool(_due_days(conn, _WAITING, now=now, table_at=table_at))
+
+
+_WAITING = (
+    select(outbox_items.c.id, outbox_items.c.issuer_id, outbox_items.c.document_id, documents.c.issue_date)
+    .join(documents, documents.c.id == outbox_items.c.document_id)
+    .where(outbox_items.c.message_id.is_(None), outbox_items.c.route == outbox.RECEIPT)
+    .order_by(outbox_items.c.id)
+)
+
+
+def _due_days(
+    conn: Connection, query: Select[Any], *, now: datetime, table_at: time
+) -> dict[tuple[int, date], list[tuple[int, int]]]:
+    """The receipts due in a table now (earlier days', and today's after ``table_at``), by issuer and day."""
+    local = now.astimezone(VIETNAM_TIME)
+    days: dict[tuple[int, date], list[tuple[int, int]]] = defaultdict(list)
+    for item_id, issuer_id, document_id, issue_date in conn.execute(query):
+        if issue_date < local.date() or local.time() >= table_at:
+            days[(issuer_id, issue_date)].append((item_id, document_id))
+    return days
 
 
 def _tables_sent(conn: Connection, issuer_id: int, day: date) -> int:

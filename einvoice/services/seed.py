@@ -26,6 +26,9 @@ DEMO_ISSUER = {
     "bank_account": "3713.0.1234567",
     "bank_name": "Kho bạc Nhà nước khu vực I",
     "budget_unit_code": "1234567",
+    "tax_office_code": "10100",
+    "tax_office_name": "Thuế thành phố Hà Nội",
+    "province": "Hà Nội",
 }
 
 #: (code, name, amount, per unit? (else one flat amount per receipt), unit, legal basis)

@@ -1,55 +1,57 @@
 """The worker that carries the outbox to the tax authority and brings its answers back (``einvoice worker``).
 
-Several workers may run (processes, hosts). Each round a worker packs queued items, claims one due message with a
-lease (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite's write lock lets one claimant at a time), and:
+Several workers may run (processes, hosts). Each round a worker packs queued items, then claims a **batch** of due
+messages with a lease in one commit (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite's write lock lets one claimant at
+a time), talks to the provider for all of them at once (a small thread pool), and records every outcome in one more
+commit — made by the next round while that round's calls are under way, so that the provider's time and the
+database's overlap (:meth:`Worker.finish` records the last batch on stop). Per message:
 
-- a message never confirmed delivered: if an earlier attempt may have reached the provider (``attempts > 0``), it
-  **asks the status first** and sends only if the provider does not have it; the attempt is counted and committed
-  *before* the network call, so a worker killed mid-send leaves a trace that makes the next one ask first;
-- a delivered message: asks its status and applies every new answer, matched by ``MTDTChieu`` and kept once by its own
-  ``MTDiep`` (a duplicated or late answer changes nothing): 999 refusing the message, 202 (the coded invoice, stored
-  as received, becomes the document of record), 204, 301. Each document moves ``send`` → ``accept``/``reject``.
+- never confirmed delivered: if an earlier attempt may have reached the provider (``attempts > 0``), it **asks the
+  status first** and sends only if the provider does not have it; the attempt is counted and committed *before* the
+  network call (the claim counts first sends, a commit between the status questions and the resends counts the
+  others), so a worker killed mid-send leaves a trace that makes the next one ask first;
+- delivered: asks its status and applies every new answer (:mod:`einvoice.services.answers`), matched by
+  ``MTDTChieu`` and kept once by its own ``MTDiep``; each document moves ``send`` → ``accept``/``reject``.
 
-Failures back off exponentially with jitter; after ``max_attempts`` sends, or a refusal by the provider itself, the
-message is **parked** with its reason for an administrator, who can retry it (:func:`retry_parked`). Every attempt
-is logged in ``outbox_attempts``.
+A call starts only while at least half the lease is left (the gateway's timeouts are far shorter), and outcomes are
+written only for messages still under the lease of the claim that took them (this worker's name and that claim's
+lease end), so a message is never in two workers' hands. When the
+provider is unavailable, the calls of the batch not yet started are not made: they wait as long as the failed one.
+Failures back off exponentially with jitter, growing with the provider's failures in a row (status questions
+included, and the calls not made because the provider was down); after ``max_attempts`` sends, or a refusal by the
+provider itself, the message is **parked** with its reason for an administrator, who can retry it
+(:func:`retry_parked`). Every attempt is logged in ``outbox_attempts``. When idle, the worker brings the finance
+ledger up to date (:meth:`Worker.when_idle`); an idle round only reads (SQLite's write lock is taken only to pack or
+claim something).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import random
 import socket
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy import Connection, Engine, Row, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from einvoice.domain.errors import UnsafeInputError
-from einvoice.domain.lifecycle import Action, IllegalTransition
-from einvoice.gateway.base import Gateway, GatewayError, GatewayRefused, Submitted
-from einvoice.services import outbox, webhooks
-from einvoice.services.corrections import move
-from einvoice.services.issuing import Actor
-from einvoice.services.receipt_tables import Sign, pack_tables
+from einvoice.domain.lifecycle import Action
+from einvoice.gateway.base import Gateway, GatewayError, GatewayRefused, GatewayUnavailable, Status, Submitted
+from einvoice.services import ledger, outbox, webhooks
+from einvoice.services.answers import AnswerBook, read_ours
+from einvoice.services.receipt_tables import Sign, pack_tables, tables_due
 from einvoice.storage.engine import writing
-from einvoice.storage.schema import authority_answers, coded_documents, outbox_attempts, outbox_messages
+from einvoice.storage.schema import outbox_attempts, outbox_messages
 from einvoice.xmldoc import envelope as env
 
 log = logging.getLogger("einvoice.transmission")
-SYSTEM = Actor(None, "einvoice-worker", "admin")
-#: The answer that ends a message, by the message's type.
-FINAL_ANSWERS = {
-    env.CODED_INVOICE: frozenset({env.CODED, env.CHECK_RESULT}),
-    env.UNCODED_INVOICES: frozenset({env.CHECK_RESULT}),
-    env.RECEIPT_TABLE: frozenset({env.CHECK_RESULT}),
-    env.ERROR_NOTICE: frozenset({env.NOTICE_RESULT}),
-}
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,87 @@ class WorkerSettings:
     max_attempts: int = 25
     #: When each day's receipts table 01/TH-BLĐT is packed (Hà Nội time); later receipts go in supplements at once.
     table_at: time = time(20, 0)
+    #: Messages claimed in one commit, and calls to the provider made at once.
+    batch_size: int = 50
+    concurrency: int = 4
+    #: How often, at most, an idle worker brings the finance ledger up to date.
+    ledger_every: timedelta = timedelta(minutes=1)
 
 
 def worker_name() -> str:
     """Return a name for this worker process (host and pid), recorded with its leases and attempts."""
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+@dataclass
+class _Job:
+    """One claimed message and what the provider said of it this round."""
+
+    row: Any  # the outbox_messages row as claimed
+    until: datetime  # the lease this worker holds
+    first_send: bool
+    status: Status | None = None
+    answers: list[env.Message] = field(default_factory=list)
+    submitted: Submitted | None = None
+    error: GatewayError | None = None
+    skipped: bool = False
+
+
+#: One line of the attempts log: message row id, action, outcome, detail.
+_Entry = tuple[int, str, str, str | None]
+
+#: The messages still held by one claim: this worker's name and that claim's lease (a later claim has another).
+_OWNED = select(outbox_messages.c.id).where(
+    outbox_messages.c.id.in_(bindparam("ids", expanding=True)),
+    outbox_messages.c.lease_owner == bindparam("owner"),
+    outbox_messages.c.lease_until == bindparam("until"),
+)
+_FINISH = (
+    update(outbox_messages)
+    .where(outbox_messages.c.id == bindparam("b_id"))
+    .values(
+        state=bindparam("b_state"),
+        next_attempt_at=bindparam("b_next"),
+        sent_at=bindparam("b_sent"),
+        done_at=bindparam("b_done"),
+        last_error=bindparam("b_error"),
+        failures=bindparam("b_failures"),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+_TAKE = (
+    update(outbox_messages)
+    .where(outbox_messages.c.id == bindparam("b_id"))
+    .values(
+        lease_owner=bindparam("b_owner"),
+        lease_until=bindparam("b_until"),
+        attempts=outbox_messages.c.attempts + bindparam("b_more"),
+    )
+)
+
+
+def _finish(
+    job: _Job,
+    state: str,
+    *,
+    next_at: datetime | None = None,
+    sent_at: datetime | None = None,
+    done_at: datetime | None = None,
+    error: str | None = None,
+    failures: int | None = None,
+) -> dict[str, Any]:
+    """The parameters of :data:`_FINISH` for a job: its new state, the rest as claimed unless given; lease released."""
+    row = job.row
+    return {
+        "b_id": row.id,
+        "b_state": state,
+        "b_next": next_at or row.next_attempt_at,
+        "b_sent": sent_at or row.sent_at,
+        "b_done": done_at,
+        "b_error": error[:1000] if error else row.last_error,
+        "b_failures": row.failures if failures is None else failures,
+    }
 
 
 class Worker:
@@ -90,219 +168,276 @@ class Worker:
         self.webhook_transport = webhook_transport
         self.name = name or worker_name()
         self.random = random.Random()  # noqa: S311 -- jitter, not a secret
+        self._pool = ThreadPoolExecutor(settings.concurrency, "einvoice-send") if settings.concurrency > 1 else None
+        self._ledger_at: datetime | None = None
+        self._in_hand: list[_Job] = []  # the batch whose outcomes the next round records
+        columns = [column for column in outbox_messages.c if column.name != "payload"]
+        payload = case((outbox_messages.c.state == outbox.PENDING, outbox_messages.c.payload)).label("payload")
+        is_due = (
+            outbox_messages.c.state.in_((outbox.PENDING, outbox.SENT)),
+            outbox_messages.c.next_attempt_at <= bindparam("now"),
+            or_(outbox_messages.c.lease_until.is_(None), outbox_messages.c.lease_until < bindparam("now")),
+        )
+        due = (
+            select(*columns, payload)  # the bytes only of what is to be sent
+            .where(*is_due)
+            .order_by(outbox_messages.c.next_attempt_at, outbox_messages.c.id)
+            .limit(settings.batch_size)
+        )
+        self._any_due = select(outbox_messages.c.id).where(*is_due).limit(1)
+        self._due = due.with_for_update(skip_locked=True) if engine.dialect.name == "postgresql" else due
+        self._owned = _OWNED.with_for_update() if engine.dialect.name == "postgresql" else _OWNED
+
+    def close(self) -> None:
+        """Record the batch in hand, then stop the worker's threads."""
+        self.finish()
+        if self._pool is not None:
+            self._pool.shutdown()
 
     def run_once(self) -> bool:
-        """Pack, then handle one due message; return whether there was one."""
+        """Pack, claim a batch and call the provider for it while recording the previous one; return if it did any.
+
+        The outcomes of a batch are recorded by the next round (or :meth:`finish`), during the next batch's calls:
+        the provider's time and the database's then overlap.
+        """
         settings, now = self.settings, self.now()
-        with writing(self.engine) as conn:
-            outbox.pack(conn, settings.addressing, now=now, batch_window=settings.batch_window)
-            if self.sign is not None:  # receipts need the issuer's signature on their daily table
-                pack_tables(conn, settings.addressing, now=now, table_at=settings.table_at, sign=self.sign)
-            webhooks.fan_out(conn)
+        if self._packing_due(now):  # read first: an idle worker never takes SQLite's write lock
+            with writing(self.engine) as conn:
+                outbox.pack(conn, settings.addressing, now=now, batch_window=settings.batch_window)
+                if self.sign is not None:  # receipts need the issuer's signature on their daily table
+                    pack_tables(conn, settings.addressing, now=now, table_at=settings.table_at, sign=self.sign)
+                webhooks.fan_out(conn)
+        jobs = self._claim()
+        calls = self._calls(jobs, lambda job: self._send(job) if job.first_send else self._ask(job))
         pushed = webhooks.deliver_due(self.engine, now=now, transport=self.webhook_transport)
-        message = self._claim()
-        if message is None:
-            return pushed > 0
-        try:
-            if message.state == outbox.PENDING:
-                self._deliver(message)
-            else:
-                self._collect(message)
-        except GatewayRefused as error:
-            self._park(message, f"refused by the provider: {error}")
-        except GatewayError as error:
-            self._retry_later(message, str(error))
-        return True
+        recorded = self.finish()
+        calls()
+        resends = [job for job in jobs if job.row.state == outbox.PENDING and job.status and not job.status.known]
+        if resends:
+            self._calls(self._count_resends(resends), self._send)()
+        self._in_hand = jobs
+        return bool(jobs) or recorded or pushed > 0
 
-    def _claim(self) -> Row | None:  # type: ignore[type-arg]
-        """Lease one due message; a first send is counted in the same transaction, before the network call."""
+    def finish(self) -> bool:
+        """Record the outcomes of the batch in hand, if any (one commit); return whether there was one."""
+        jobs, self._in_hand = self._in_hand, []
+        if jobs:
+            self._record(jobs)
+        return bool(jobs)
+
+    def when_idle(self) -> int:
+        """Bring the finance ledger up to date (at most every ``ledger_every``); return how many documents it read.
+
+        Finance summaries then find every document's facts extracted, instead of parsing a busy day's XML on the
+        first finance request.
+        """
         now = self.now()
-        query = (
-            select(outbox_messages)
-            .where(
-                outbox_messages.c.state.in_((outbox.PENDING, outbox.SENT)),
-                outbox_messages.c.next_attempt_at <= now,
-                or_(outbox_messages.c.lease_until.is_(None), outbox_messages.c.lease_until < now),
+        if self._ledger_at is not None and now < self._ledger_at + self.settings.ledger_every:
+            return 0
+        self._ledger_at = now
+        return ledger.catch_up(self.engine)
+
+    def _packing_due(self, now: datetime) -> bool:
+        """Tell, in one read transaction, whether packing, the daily tables or the webhooks have anything to do."""
+        settings = self.settings
+        with self.engine.connect() as conn:
+            return (
+                outbox.packing_due(conn, now=now, batch_window=settings.batch_window)
+                or (self.sign is not None and tables_due(conn, now=now, table_at=settings.table_at))
+                or webhooks.fan_out_due(conn)
             )
-            .order_by(outbox_messages.c.next_attempt_at, outbox_messages.c.id)
-            .limit(1)
-        )
-        with writing(self.engine) as conn:
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            row = conn.execute(query).first()
-            if row is None:
-                return None
-            first_send = row.state == outbox.PENDING and row.attempts == 0
-            values = {"lease_owner": self.name, "lease_until": now + self.settings.lease}
-            if first_send:
-                values["attempts"] = outbox_messages.c.attempts + 1
-            conn.execute(update(outbox_messages).where(outbox_messages.c.id == row.id).values(**values))
-            if first_send:
-                self._log(row.id, "send", "sending", conn=conn)
-        return row
 
-    def _deliver(self, message: Row) -> None:  # type: ignore[type-arg]
-        if message.attempts > 0:  # an earlier attempt may have arrived: never send twice
-            status = self.gateway.status(message.mtdiep)
-            if status.known:
-                self._mark_sent(message, "delivered by an earlier attempt")
-                self._apply_answers(message, status.answers, "known")
-                return
-            with writing(self.engine) as conn:
-                conn.execute(
-                    update(outbox_messages)
-                    .where(outbox_messages.c.id == message.id)
-                    .values(attempts=outbox_messages.c.attempts + 1)
-                )
-                self._log(message.id, "status", "unknown", conn=conn)
-                self._log(message.id, "send", "sending", conn=conn)
-        outcome = self.gateway.send(message.mtdiep, bytes(message.payload))
-        self._mark_sent(message, "duplicate" if outcome is Submitted.DUPLICATE else "accepted")
+    def _claim(self) -> list[_Job]:
+        """Lease a batch of due messages; first sends are counted in the same commit, before any network call.
 
-    def _collect(self, message: Row) -> None:  # type: ignore[type-arg]
-        status = self.gateway.status(message.mtdiep)
-        if not status.known:  # the provider lost it: send again, same MTDiep and bytes
-            self._reschedule(message, state=outbox.PENDING, delay=timedelta(0), error="unknown to the provider")
-            return
-        self._apply_answers(message, status.answers, f"{len(status.answers)} answers")
-
-    def _mark_sent(self, message: Row, outcome: str) -> None:  # type: ignore[type-arg]
+        The due messages are looked for first in a read transaction: the write transaction is opened only if there
+        are some (another worker may take them in between: the claim then finds none).
+        """
         now = self.now()
+        until = now + self.settings.lease
+        with self.engine.connect() as conn:
+            if conn.execute(self._any_due, {"now": now}).first() is None:
+                return []
         with writing(self.engine) as conn:
-            current = conn.execute(select(outbox_messages.c.state).where(outbox_messages.c.id == message.id)).scalar()
-            if current != outbox.PENDING:
-                return
-            conn.execute(
-                update(outbox_messages)
-                .where(outbox_messages.c.id == message.id)
-                .values(
-                    state=outbox.SENT,
-                    sent_at=now,
-                    next_attempt_at=now + self.settings.poll_interval,
-                    lease_owner=None,
-                    lease_until=None,
-                )
-            )
-            for document_id in outbox.message_documents(conn, message.id):
-                _move(conn, document_id, Action.SEND, now, None)
-            self._log(message.id, "send", outcome, conn=conn)
+            rows = conn.execute(self._due, {"now": now}).all()
+            if not rows:
+                return []
+            jobs = [_Job(row, until, row.state == outbox.PENDING and row.attempts == 0) for row in rows]
+            takes = [
+                {"b_id": j.row.id, "b_owner": self.name, "b_until": until, "b_more": int(j.first_send)} for j in jobs
+            ]
+            conn.execute(_TAKE, takes)
+            self._log(conn, [(job.row.id, "send", "sending", None) for job in jobs if job.first_send])
+        return jobs
 
-    def _apply_answers(self, message: Row, answers: tuple[bytes, ...], seen: str) -> None:  # type: ignore[type-arg]
-        """Store and apply every new answer, then finish or reschedule the message: one transaction."""
-        ours = []
-        for raw in answers:
+    def _calls(self, jobs: Sequence[_Job], call: Callable[[_Job], None]) -> Callable[[], None]:
+        """Start ``call`` for each job, several at once; return what waits for them all.
+
+        Once the provider is unavailable, no more are started; nor is any once half the lease is gone.
+        """
+        unavailable = threading.Event()
+        margin = self.settings.lease / 2
+
+        def one(job: _Job) -> None:
+            if unavailable.is_set() or self.now() > job.until - margin:
+                job.skipped = True
+                return
             try:
-                answer = env.read_message(raw)
-            except (UnsafeInputError, ValueError) as error:
-                log.warning("unreadable answer to %s: %s", message.mtdiep, error)
-                continue
-            if answer.header.answers == message.mtdiep:  # matched by MTDTChieu only
-                ours.append(answer)
-        now = self.now()
+                call(job)
+            except GatewayUnavailable as error:
+                job.error = error
+                unavailable.set()
+            except GatewayError as error:
+                job.error = error
+
+        if self._pool is None or len(jobs) < 2:
+            for job in jobs:
+                one(job)
+            return lambda: None
+        futures = [self._pool.submit(one, job) for job in jobs]
+
+        def wait() -> None:
+            for future in futures:
+                future.result()
+
+        return wait
+
+    def _send(self, job: _Job) -> None:
+        job.submitted = self.gateway.send(job.row.mtdiep, bytes(job.row.payload))
+
+    def _ask(self, job: _Job) -> None:
+        job.status = self.gateway.status(job.row.mtdiep)
+        job.answers = read_ours(job.row.mtdiep, job.status.answers)
+
+    def _count_resends(self, jobs: list[_Job]) -> list[_Job]:
+        """Count and log the resends about to be made (one commit); return those this worker still holds."""
+        held = []
+        with writing(self.engine) as conn:
+            for job in jobs:
+                counted = conn.execute(
+                    update(outbox_messages)
+                    .where(
+                        outbox_messages.c.id == job.row.id,
+                        outbox_messages.c.lease_owner == self.name,
+                        outbox_messages.c.lease_until == job.until,
+                    )
+                    .values(attempts=outbox_messages.c.attempts + 1)
+                ).rowcount
+                if counted:
+                    held.append(job)
+                    self._log(conn, [(job.row.id, "status", "unknown", None), (job.row.id, "send", "sending", None)])
+                else:
+                    job.skipped = True
+        return held
+
+    def _record(self, jobs: list[_Job]) -> None:
+        """Write every outcome of the batch in one commit (one commit per message if an answer collides)."""
         try:
             with writing(self.engine) as conn:
-                self._log(message.id, "status", seen, conn=conn)
-                for answer in ours:
-                    _record(conn, message, answer, now)
-                codes = set(
-                    conn.execute(
-                        select(authority_answers.c.code).where(authority_answers.c.answers == message.mtdiep)
-                    ).scalars()
+                self._outcomes(conn, jobs)
+        except IntegrityError:  # another worker stored one of these answers at the same moment: one by one
+            for job in jobs:
+                try:
+                    with writing(self.engine) as conn:
+                        self._outcomes(conn, [job])
+                except IntegrityError:  # look again later
+                    with writing(self.engine) as conn:
+                        if conn.execute(self._owned, self._held([job])).first():
+                            later = self.now() + self.settings.poll_interval
+                            conn.execute(_FINISH, [_finish(job, job.row.state, next_at=later)])
+
+    def _held(self, jobs: list[_Job]) -> dict[str, Any]:
+        """The parameters of :data:`_OWNED` for jobs of one claim."""
+        return {"ids": [job.row.id for job in jobs], "owner": self.name, "until": jobs[0].until}
+
+    def _outcomes(self, conn: Connection, jobs: list[_Job]) -> None:
+        """Decide and store what became of each job whose lease this worker still holds."""
+        owned = set(conn.execute(self._owned, self._held(jobs)).scalars())
+        for job in jobs:
+            if job.row.id not in owned:
+                log.warning("message %s: lease lost to another worker; its outcome is left to it", job.row.mtdiep)
+        mine = [job for job in jobs if job.row.id in owned]
+        book = AnswerBook(conn, [job.row for job in mine], [answer for job in mine for answer in job.answers])
+        now, settings = self.now(), self.settings
+        pause = min((self._backoff(job) for job in mine if isinstance(job.error, GatewayUnavailable)), default=None)
+        finishes, entries = [], list[_Entry]()
+        for job in mine:
+            message = job.row
+            if job.skipped:  # not tried: after an outage it waits, and backs off next time, as the failed call
+                failures = None if pause is None else message.failures + 1
+                finishes.append(_finish(job, message.state, next_at=now + (pause or timedelta(0)), failures=failures))
+                entries.append((message.id, "retry", "not tried", "the provider failed on another message"))
+            elif job.error is not None:
+                finishes.append(self._failed(job, now, entries))
+            elif job.submitted is not None:
+                book.move_all(message.id, Action.SEND)
+                finishes.append(
+                    _finish(job, outbox.SENT, next_at=now + settings.poll_interval, sent_at=now, failures=0)
                 )
-                done = bool(codes & FINAL_ANSWERS.get(message.code, frozenset())) or _refused(conn, message)
-                values: dict[str, object] = {"lease_owner": None, "lease_until": None}
-                if done:
-                    values.update(state=outbox.DONE, done_at=now)
+                entries.append((message.id, "send", job.submitted.value, None))
+            elif job.status is not None and job.status.known:
+                sent_at = None
+                if message.state == outbox.PENDING:  # an earlier attempt arrived
+                    book.move_all(message.id, Action.SEND)
+                    sent_at = now
+                    entries.append((message.id, "send", "delivered by an earlier attempt", None))
+                    entries.append((message.id, "status", "known", None))
                 else:
-                    values.update(next_attempt_at=now + self.settings.poll_interval)
-                conn.execute(update(outbox_messages).where(outbox_messages.c.id == message.id).values(**values))
-        except IntegrityError:  # another worker stored the same answer at the same moment: look again later
-            self._reschedule(message, state=outbox.SENT, delay=self.settings.poll_interval)
+                    entries.append((message.id, "status", f"{len(job.status.answers)} answers", None))
+                if book.record(message, job.answers, now):
+                    finishes.append(_finish(job, outbox.DONE, sent_at=sent_at, done_at=now, failures=0))
+                else:
+                    later = now + settings.poll_interval
+                    finishes.append(_finish(job, outbox.SENT, next_at=later, sent_at=sent_at, failures=0))
+            else:  # the provider lost it: send again, same MTDiep and bytes
+                lost = "unknown to the provider"
+                finishes.append(_finish(job, outbox.PENDING, next_at=now, error=lost, failures=0))
+                entries.append((message.id, "retry", "later", "unknown to the provider"))
+        book.flush(now)
+        if finishes:
+            conn.execute(_FINISH, finishes)
+        self._log(conn, entries)
 
-    def _retry_later(self, message: Row, error: str) -> None:  # type: ignore[type-arg]
-        attempts = message.attempts + (1 if message.state == outbox.PENDING else 0)
-        if attempts >= self.settings.max_attempts:
-            self._park(message, f"{attempts} attempts failed; last: {error}")
+    def _failed(self, job: _Job, now: datetime, entries: list[_Entry]) -> dict[str, Any]:
+        """Park a message the provider refused or that failed too often; otherwise back off and try again."""
+        attempts = job.row.attempts + (1 if job.row.state == outbox.PENDING else 0)
+        if isinstance(job.error, GatewayRefused):
+            reason = f"refused by the provider: {job.error}"
+        elif attempts >= self.settings.max_attempts:
+            reason = f"{attempts} attempts failed; last: {job.error}"
+        else:
+            entries.append((job.row.id, "retry", "later", str(job.error)))
+            later = now + self._backoff(job)
+            return _finish(job, job.row.state, next_at=later, error=str(job.error), failures=job.row.failures + 1)
+        log.error("message %s parked: %s", job.row.mtdiep, reason)
+        entries.append((job.row.id, "park", "parked", reason))
+        return _finish(job, outbox.PARKED, error=reason)
+
+    def _backoff(self, job: _Job) -> timedelta:
+        """How long a job that failed now waits: doubling with the provider's failures in a row (a failed status
+        question counts as much as a failed send, so a down provider is not asked every few seconds), capped at
+        ``max_backoff``, with jitter."""
+        failures = job.row.failures + 1
+        backoff: timedelta = min(self.settings.base_backoff * (2 ** min(failures, 16)), self.settings.max_backoff)
+        return backoff * self.random.uniform(0.5, 1.0)
+
+    def _log(self, conn: Connection, entries: Sequence[_Entry]) -> None:
+        """Append attempts to ``outbox_attempts`` (one statement for the lot)."""
+        if not entries:
             return
-        backoff = min(self.settings.base_backoff * (2 ** min(attempts, 16)), self.settings.max_backoff)
-        delay = backoff * self.random.uniform(0.5, 1.0)
-        self._reschedule(message, state=message.state, delay=delay, error=error)
-
-    def _reschedule(self, message: Row, *, state: str, delay: timedelta, error: str | None = None) -> None:  # type: ignore[type-arg]
-        with writing(self.engine) as conn:
-            conn.execute(
-                update(outbox_messages)
-                .where(outbox_messages.c.id == message.id, outbox_messages.c.state.in_((outbox.PENDING, outbox.SENT)))
-                .values(
-                    state=state,
-                    next_attempt_at=self.now() + delay,
-                    last_error=error[:1000] if error else outbox_messages.c.last_error,
-                    lease_owner=None,
-                    lease_until=None,
-                )
-            )
-            if error:
-                self._log(message.id, "retry", "later", error, conn=conn)
-
-    def _park(self, message: Row, reason: str) -> None:  # type: ignore[type-arg]
-        log.error("message %s parked: %s", message.mtdiep, reason)
-        with writing(self.engine) as conn:
-            conn.execute(
-                update(outbox_messages)
-                .where(outbox_messages.c.id == message.id)
-                .values(state=outbox.PARKED, last_error=reason[:1000], lease_owner=None, lease_until=None)
-            )
-            self._log(message.id, "park", "parked", reason, conn=conn)
-
-    def _log(
-        self, message_id: int, action: str, outcome: str, detail: str | None = None, *, conn: Connection | None = None
-    ) -> None:
-        values = {
-            "message_id": message_id,
-            "action": action,
-            "outcome": outcome[:20],
-            "detail": detail[:1000] if detail else None,
-            "worker": self.name,
-            "at": self.now(),
-        }
-        if conn is not None:
-            conn.execute(outbox_attempts.insert().values(**values))
-            return
-        with writing(self.engine) as own:
-            own.execute(outbox_attempts.insert().values(**values))
-
-
-def _record(conn: Connection, message: Row, answer: env.Message, now: datetime) -> None:  # type: ignore[type-arg]
-    """Store an answer not seen before (by its own MTDiep) and apply it to the message's documents."""
-    seen = conn.execute(
-        select(authority_answers.c.id).where(authority_answers.c.mtdiep == answer.header.message_id)
-    ).first()
-    if seen is not None:
-        return
-    answer_id = conn.execute(
-        authority_answers.insert()
-        .values(
-            mtdiep=answer.header.message_id,
-            answers=message.mtdiep,
-            code=answer.header.code,
-            message_id=message.id,
-            raw=answer.raw,
-            received_at=now,
-        )
-        .returning(authority_answers.c.id)
-    ).scalar_one()
-    _apply(conn, answer.header.code, answer, answer_id, outbox.message_documents(conn, message.id), now)
-
-
-def _refused(conn: Connection, message: Row) -> bool:  # type: ignore[type-arg]
-    """Tell whether a stored 999 refused the message (then no other answer will come)."""
-    rows = conn.execute(
-        select(authority_answers.c.raw).where(
-            authority_answers.c.answers == message.mtdiep, authority_answers.c.code == env.TECHNICAL_RECEIPT
-        )
-    ).scalars()
-    return any(not env.technical_receipt_ok(env.read_message(bytes(raw)))[0] for raw in rows)
+        at = self.now()
+        rows = [
+            {
+                "message_id": message_id,
+                "action": action,
+                "outcome": outcome[:20],
+                "detail": detail[:1000] if detail else None,
+                "worker": self.name,
+                "at": at,
+            }
+            for message_id, action, outcome, detail in entries
+        ]
+        conn.execute(outbox_attempts.insert(), rows)
 
 
 def retry_parked(engine: Engine, message_row_id: int, now: datetime) -> bool:
@@ -314,47 +449,3 @@ def retry_parked(engine: Engine, message_row_id: int, now: datetime) -> bool:
             .values(state=outbox.PENDING, next_attempt_at=now)
         ).rowcount
     return bool(changed)
-
-
-def _apply(
-    conn: Connection, code: str, answer: env.Message, answer_id: int, documents: list[int], now: datetime
-) -> bool:
-    """Apply one new answer to the message's documents; return whether it ends the message."""
-    if code == env.TECHNICAL_RECEIPT:
-        accepted, reasons = env.technical_receipt_ok(answer)
-        if accepted:
-            return False
-        text = "; ".join(f"{r.code} {r.text}" for r in reasons)
-        for document_id in documents:
-            _move(conn, document_id, Action.REJECT, now, f"999: {text}")
-        return True
-    if code == env.CODED:
-        coded = env.coded_invoice(answer)
-        for document_id in documents:
-            conn.execute(
-                coded_documents.insert().values(
-                    document_id=document_id,
-                    authority_code=coded.authority_code,
-                    xml=coded.document,
-                    sha256=hashlib.sha256(coded.document).hexdigest(),
-                    answer_id=answer_id,
-                    received_at=now,
-                )
-            )
-            _move(conn, document_id, Action.ACCEPT, now, f"MCCQT {coded.authority_code}")
-        return True
-    if code == env.CHECK_RESULT:
-        result = env.check_result(answer)
-        text = "; ".join(f"{r.code} {r.text}" + (f" — {r.fix}" if r.fix else "") for r in result.reasons)
-        for document_id in documents:
-            action = Action.ACCEPT if result.accepted else Action.REJECT
-            _move(conn, document_id, action, now, None if result.accepted else f"204: {text}")
-        return True
-    return code == env.NOTICE_RESULT
-
-
-def _move(conn: Connection, document_id: int, action: Action, now: datetime, reason: str | None) -> None:
-    try:
-        move(conn, document_id, action, SYSTEM, now, reason=reason[:255] if reason else None)
-    except IllegalTransition as error:  # e.g. a document already moved by an earlier answer: nothing to change
-        log.info("document %s: %s not applied (%s)", document_id, action.value, error)

@@ -12,6 +12,11 @@ listed for the administrator. Each POST carries::
 
 The timestamp is signed with the body: a receiver refuses a signature older than a few minutes
 (:func:`verify_signature`, what an integrator's code does), so a captured delivery cannot be replayed later.
+
+Several workers may deliver at once: each claims the due deliveries with a lease before posting them (one commit:
+their ``next_attempt_at`` moves to the lease's end, :data:`LEASE` ahead, only where it is still due), so no two post
+the same delivery; it records an outcome only where its lease still stands. A worker that dies mid-round leaves its
+deliveries to be posted again once the lease has passed: at least once stays the contract.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, RowMapping, select, update
 
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import document_events, documents, webhook_deliveries, webhooks
@@ -36,6 +41,9 @@ EVENT_HEADER = "X-Einvoice-Event-Id"
 #: How old a signature a receiver should accept.
 TOLERANCE = timedelta(minutes=5)
 _FAN_OUT_BATCH = 500
+#: How long a worker holds the deliveries it claimed: far longer than a round of posts (10 s timeouts, a receiver
+#: that fails is not tried again in the round).
+LEASE = timedelta(minutes=5)
 
 
 def register(engine: Engine, url: str, *, created_by: int | None, now: datetime) -> tuple[int, str]:
@@ -67,6 +75,19 @@ def verify_signature(secret: str, header: str, body: bytes, *, now: datetime) ->
     if abs(now.timestamp() - timestamp) > TOLERANCE.total_seconds():
         return False
     return hmac.compare_digest(sign(secret, timestamp, body), header)
+
+
+def fan_out_due(conn: Connection) -> bool:
+    """Tell, reading only, whether an active webhook has events after its cursor (:func:`fan_out` has work)."""
+    behind = (
+        select(webhooks.c.id)
+        .where(
+            webhooks.c.active.is_(True),
+            select(document_events.c.id).where(document_events.c.id > webhooks.c.cursor).exists(),
+        )
+        .limit(1)
+    )
+    return conn.execute(behind).first() is not None
 
 
 def fan_out(conn: Connection) -> int:
@@ -117,7 +138,10 @@ def fan_out(conn: Connection) -> int:
 
 
 def deliver_due(engine: Engine, *, now: datetime, transport: httpx.BaseTransport | None = None, limit: int = 20) -> int:
-    """POST the due deliveries; return how many were attempted."""
+    """POST the due deliveries and record what came of them in one commit; return how many were attempted.
+
+    A receiver that cannot be reached (refused, timed out) is not tried again in the same round.
+    """
     with engine.connect() as conn:
         due = (
             conn.execute(
@@ -132,8 +156,29 @@ def deliver_due(engine: Engine, *, now: datetime, transport: httpx.BaseTransport
         )
     if not due:
         return 0
+    lease_end = now + LEASE
+    with writing(engine) as conn:  # the claim: only the rows still due (no other worker's lease on them)
+        claimed = set(
+            conn.execute(
+                update(webhook_deliveries)
+                .where(
+                    webhook_deliveries.c.id.in_([delivery["id"] for delivery in due]),
+                    webhook_deliveries.c.state == "pending",
+                    webhook_deliveries.c.next_attempt_at <= now,
+                )
+                .values(next_attempt_at=lease_end)
+                .returning(webhook_deliveries.c.id)
+            ).scalars()
+        )
+    results: list[tuple[int, dict[str, object]]] = []
+    unreachable = set()
     with httpx.Client(timeout=TIMEOUT, transport=transport) as client:
         for delivery in due:
+            if delivery["id"] not in claimed:  # another worker took it
+                continue
+            if delivery["webhook_id"] in unreachable:  # its receiver just failed to answer: not this round
+                results.append((int(delivery["id"]), {"next_attempt_at": now}))  # lease given back
+                continue
             body = delivery["payload"].encode()
             headers = {
                 "Content-Type": "application/json",
@@ -145,13 +190,24 @@ def deliver_due(engine: Engine, *, now: datetime, transport: httpx.BaseTransport
                 status = client.post(delivery["url"], content=body, headers=headers).status_code
             except httpx.HTTPError as failure:
                 error = repr(failure)[:500]
-            _record(engine, delivery, status, error, now)
-    return len(due)
+                unreachable.add(delivery["webhook_id"])
+            results.append(_outcome(delivery, status, error, now))
+    if not results:
+        return 0
+    held = (webhook_deliveries.c.next_attempt_at == lease_end,)  # a later claim (after our lease ran out) wins
+    with writing(engine) as conn:  # one commit for the round: a crash before it only means "at least once" again
+        for delivery_id, values in results:
+            conn.execute(
+                update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id, *held).values(**values)
+            )
+    return sum(1 for _, values in results if "attempts" in values)
 
 
-def _record(engine: Engine, delivery: object, status: int | None, error: str | None, now: datetime) -> None:
-    row = dict(delivery)  # type: ignore[call-overload]
-    attempts = row["attempts"] + 1
+def _outcome(
+    delivery: RowMapping, status: int | None, error: str | None, now: datetime
+) -> tuple[int, dict[str, object]]:
+    """What one attempt changes in its delivery's row: delivered, failed for good, or tried again later."""
+    attempts = delivery["attempts"] + 1
     values: dict[str, object] = {"attempts": attempts, "last_status": status, "last_error": error}
     if status is not None and 200 <= status < 300:
         values.update(state="delivered", delivered_at=now)
@@ -160,5 +216,4 @@ def _record(engine: Engine, delivery: object, status: int | None, error: str | N
     else:
         delay = timedelta(seconds=2 ** min(attempts, 14)) * random.uniform(0.5, 1.0)  # noqa: S311 -- jitter
         values.update(next_attempt_at=now + delay, last_error=error or f"HTTP {status}")
-    with writing(engine) as conn:
-        conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == row["id"]).values(**values))
+    return int(delivery["id"]), values

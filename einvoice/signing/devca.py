@@ -123,7 +123,7 @@ def create_root_ca(
         .not_valid_before(now)
         .not_valid_after(now + validity)
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(_key_usage(signing=False), critical=True)
+        .add_extension(key_usage(signing=False), critical=True)
         .add_extension(ski, critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -159,7 +159,7 @@ def create_intermediate_ca(
         .not_valid_before(now)
         .not_valid_after(min(now + validity, root.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(signing=False), critical=True)
+        .add_extension(key_usage(signing=False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False)
         .sign(root_key, hashes.SHA256())
@@ -200,7 +200,7 @@ def issue_certificate(
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(signing=True), critical=True)
+        .add_extension(key_usage(signing=True), critical=True)
         .add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION]),
             critical=False,
@@ -257,7 +257,8 @@ def ensure_dev_credentials(data_dir: Path, tax_code: str, name: str) -> Path:
     return paths.p12
 
 
-def _key_usage(*, signing: bool) -> x509.KeyUsage:
+def key_usage(*, signing: bool) -> x509.KeyUsage:
+    """Return the key usage of a signing certificate (``signing``) or of a certificate authority."""
     return x509.KeyUsage(
         digital_signature=signing,
         content_commitment=signing,

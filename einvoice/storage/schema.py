@@ -86,6 +86,10 @@ issuers = Table(
     Column("bank_name", String(400)),
     Column("budget_unit_code", String(7)),
     Column("provider_tax_code", String(14)),
+    # The managing tax office (MCQT S5 / TCQT S100) and the place notices are made (DDanh): 04/SS carries them.
+    Column("tax_office_code", String(5)),
+    Column("tax_office_name", String(100)),
+    Column("province", String(50)),
     Column("signer_p12_path", String(1000)),
     Column("signer_password_file", String(1000)),
     Column("signer_password_env", String(100)),
@@ -364,6 +368,8 @@ outbox_messages = Table(
     Column("payload", LargeBinary, nullable=False),  # the TDiep exactly as sent
     Column("state", String(10), nullable=False),  # pending | sent | done | parked
     Column("attempts", Integer, nullable=False),
+    # Calls to the provider that failed in a row, sends and status questions alike: the back-off grows with it.
+    Column("failures", Integer, nullable=False, default=0, server_default="0"),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("lease_owner", String(64)),
     Column("lease_until", UTCDateTime),
@@ -385,6 +391,8 @@ outbox_items = Table(
     Column("message_id", ForeignKey("outbox_messages.id")),  # set when packed into a message
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_outbox_items_unpacked", "message_id", "route"),
+    Index("ix_outbox_items_document_id", "document_id"),  # the lookup page and the history find a document's items
+    Index("ix_outbox_items_notice_id", "notice_id"),
 )
 
 outbox_attempts = Table(

@@ -12,13 +12,9 @@ in production").
 
 from __future__ import annotations
 
-import ctypes
-import os
-import signal
-import sys
 from typing import Any
 
-_PR_SET_PDEATHSIG = 1
+from einvoice.processes import die_with_parent
 
 graceful_timeout = 20
 #: gunicorn's own answers (414, 431, 400) get the app's security headers too; see einvoice.web.server.
@@ -28,13 +24,3 @@ worker_class = "einvoice.web.server.HardenedWorker"
 def post_fork(server: Any, worker: Any) -> None:
     """In the new worker: exit (gracefully) as soon as the master is gone."""
     die_with_parent(server.pid)
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """Have the kernel send this process SIGTERM when its parent dies; stop now if it is already gone."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() != parent_pid:  # the master died between fork and prctl: the signal will never come
-        os.kill(os.getpid(), signal.SIGTERM)

@@ -1,5 +1,8 @@
 """Printing a stored document for staff (the counter pages and the API): never through the rate-limited public route.
 
+What is printed is the document of record (:func:`einvoice.services.queries.get_document_xml`): a coded invoice from
+the authority's coded XML, so its printout carries the authority's code ("Mã của cơ quan thuế").
+
 The paper: an invoice prints on A4; a receipt on the paper of the counter that issued it — ``roll80`` if the counter
 is one of ``ROLL80_COUNTERS``, else ``COUNTER_PRINT_LAYOUT`` (default ``a5``) — unless the caller asks for one.
 """

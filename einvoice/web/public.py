@@ -1,9 +1,11 @@
 """The public lookup pages (tra cứu): anyone holding a printed document checks it, and anyone can check an XML file.
 
 Routes: ``/tra-cuu`` (the form; ``?ma=`` looks a code up), ``/tra-cuu/<code>`` (what the printed QR opens: the
-document's summary, fees and amounts, and whether it is intact, checked on the spot), ``/tra-cuu/<code>/pdf`` (shown
-in the browser; ``?tai-ve=1`` downloads it) and ``/xml`` (download), and ``/tra-cuu/kiem-tra`` (upload any e-invoice
-XML and read its verdict in plain Vietnamese: :mod:`einvoice.web.public_check`).
+document's summary, fees and amounts, its standing with the tax authority, and whether it is intact, checked on the
+spot), ``/tra-cuu/<code>/pdf`` (shown in the browser; ``?tai-ve=1`` downloads it) and ``/xml`` (download), and
+``/tra-cuu/kiem-tra`` (upload any e-invoice XML and read its verdict in plain Vietnamese:
+:mod:`einvoice.web.public_check`). Once the authority has coded an invoice, its coded XML (answer 202, with ``MCCQT``
+and the authority's signature) is the document of record of the page, the PDF and the download.
 
 Safe in public: codes carry 60 random bits; a mistyped code and an unknown one are told apart (the format is public
 knowledge) but nothing else depends on the code; every client address has a token bucket shared by all workers
@@ -23,18 +25,20 @@ from collections.abc import Callable, Hashable
 
 from flask import Response, current_app, render_template, request
 
+from einvoice.domain.lifecycle import Transmission
 from einvoice.domain.lookup import format_lookup_code, normalize_lookup_code
 from einvoice.kinds import row_of
 from einvoice.render.errors import RenderError
 from einvoice.render.pdf import TEMPLATE_VERSION, render_document_pdf, render_settings
 from einvoice.render.signature import authority_code
+from einvoice.services.authority import refusal_reasons
 from einvoice.services.history import replacement_of
 from einvoice.services.queries import StoredDocument, find_by_lookup_code
 from einvoice.web import public_check  # noqa: F401 -- registers the check page on ``bp``
 from einvoice.web.public_blueprint import bp as bp  # the app registers it from here
-from einvoice.web.public_view import signature_view, summary
+from einvoice.web.public_view import authority_status, integrity, signature_view, summary
 from einvoice.web.runtime import runtime, settings_of
-from einvoice.web.trust import verify_as_configured
+from einvoice.web.trust import verify_record
 from einvoice.xmldoc.parse import load_root, parse_document
 
 
@@ -109,43 +113,51 @@ _pages = PageCache()
 
 @bp.get("/tra-cuu/<code>")
 def document_page(code: str) -> str:
-    """Show a document's summary, fees and amounts, and whether it is intact, checked on first view of these bytes."""
+    """Show a document's summary, its standing with the tax authority, and whether it is intact (checked on first
+    view of these bytes)."""
     canonical, stored = _found(code)
     settings = settings_of()
-    digest = hashlib.sha256(stored.xml).digest()
-    key = (digest, stored.sha256, stored.state, canonical, settings.trust_dir, settings.env)
-    return _pages.get_or_make(key, lambda: _document_html(canonical, stored))
+    digest = hashlib.sha256(stored.record).digest()
+    key = (digest, stored.record_sha256, stored.state, stored.transmission, stored.message_state, canonical)
+    return _pages.get_or_make((*key, settings.trust_dir, settings.env), lambda: _document_html(canonical, stored))
 
 
 def _document_html(canonical: str, stored: StoredDocument) -> str:
-    report = verify_as_configured(stored.xml)
-    intact = report.valid and hashlib.sha256(stored.xml).hexdigest() == stored.sha256
+    record = stored.record  # the coded invoice once the authority coded it: both signatures are checked
+    report = verify_record(record)
+    hashes_match = hashlib.sha256(record).hexdigest() == stored.record_sha256
+    doc = summary(parse_document(record), stored.state)
+    code = authority_code(load_root(record))
+    rejected = stored.transmission == Transmission.REJECTED
+    reasons = refusal_reasons(runtime().engine, stored.id) if rejected else ()
     return render_template(
         "public/document.html",
         code=format_lookup_code(canonical),
-        doc=summary(parse_document(stored.xml), stored.state),
-        intact=intact,
+        doc=doc,
+        integrity=integrity(report, hashes_match=hashes_match, coded=stored.coded is not None),
+        authority=authority_status(stored, authority_code=code, reasons=reasons, day=doc["date"]),
+        coded=stored.coded is not None,
         signatures=[signature_view(s) for s in report.signatures],
-        authority_code=authority_code(load_root(stored.xml)),
+        authority_code=code,
     )
 
 
 @bp.get("/tra-cuu/<code>/xml")
 def document_xml(code: str) -> Response:
-    """Download the signed XML exactly as issued."""
+    """Download the document of record: the coded invoice once coded, else the signed XML exactly as issued."""
     canonical, stored = _found(code)
-    return _file(stored.xml, "application/xml", f"{format_lookup_code(canonical)}.xml", inline=False)
+    return _file(stored.record, "application/xml", f"{format_lookup_code(canonical)}.xml", inline=False)
 
 
 @bp.get("/tra-cuu/<code>/pdf")
 def document_pdf(code: str) -> Response | tuple[str, int]:
-    """Show the PDF printed from the signed XML in the browser (``?tai-ve=1``: download it); cached once rendered."""
+    """Show the PDF printed from the document of record in the browser (``?tai-ve=1``: download it); cached."""
     canonical, stored = _found(code)
     layout = row_of(stored.kind).default_layout
     replaced_by = replacement_of(runtime().engine, canonical) if stored.state == "replaced" else None
     try:
         pdf = render_document_pdf(
-            stored.xml,
+            stored.record,
             layout=layout,
             replaced_by=replaced_by,
             template_version=settings_of().template_version or TEMPLATE_VERSION,

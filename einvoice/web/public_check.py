@@ -7,9 +7,11 @@ A document that names one we issued is compared with it, whatever its signature 
 
 Bounded, so that checking files never starves issuing: an upload over ``PUBLIC_UPLOAD_MAX_BYTES`` (default 512 KiB,
 or ``MAX_UPLOAD_BYTES`` if lower; real invoices are a few KB to a few hundred KB) is refused from its
-``Content-Length`` before a byte of it is read, and a check runs only in a free slot of
-:mod:`einvoice.web.checkslots` (one per client address, ``PUBLIC_CHECK_CONCURRENCY`` per service); without one the
-answer comes at once, with ``Retry-After``.
+``Content-Length`` before a byte of it is read; a check runs only in a free slot of :mod:`einvoice.web.checkslots`
+(one per client address, ``PUBLIC_CHECK_CONCURRENCY`` per service), without one the answer comes at once, with
+``Retry-After``; and the check itself runs in the app's check process at a low CPU priority
+(:mod:`einvoice.services.check_process`), never in the worker, which waits for it without using the CPU. A check
+that gives no verdict within ``PUBLIC_CHECK_TIMEOUT_SECONDS`` is answered 503 with ``Retry-After`` too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from flask import Response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from einvoice.services.check_process import CheckUnavailable
 from einvoice.settings import megabytes
 from einvoice.web.checkslots import NoSlot, configured_slots
 from einvoice.web.public_blueprint import bp
@@ -30,6 +33,8 @@ _NO_SLOT = {
     "busy": (503, "Hệ thống đang kiểm tra các tệp khác. Vui lòng thử lại sau vài giây."),
     "address": (429, "Bạn đang có một tệp khác đang được kiểm tra. Vui lòng chờ kết quả rồi thử lại."),
 }
+#: Seconds a client is asked to wait when no slot is free, and when a check gave no verdict in time.
+_RETRY_SOON, _RETRY_LATER = 5, 30
 
 
 def _max_bytes() -> int:
@@ -58,10 +63,14 @@ def check_upload() -> Response:
         with configured_slots().taken(request.remote_addr or "unknown"):
             return _checked()
     except NoSlot as refused:
-        status, message = _NO_SLOT[refused.why]
-        answer = _form(status, message)
-        answer.headers["Retry-After"] = "5"
-        return answer
+        return _retry(*_NO_SLOT[refused.why], _RETRY_SOON)
+
+
+def _retry(status: int, message: str, seconds: int) -> Response:
+    """Show the form again with ``message``, asking the client to come back in ``seconds``."""
+    answer = _form(status, message)
+    answer.headers["Retry-After"] = str(seconds)
+    return answer
 
 
 def _checked() -> Response:
@@ -72,7 +81,14 @@ def _checked() -> Response:
     xml = upload.stream.read(_max_bytes() + 1)
     if len(xml) > _max_bytes():
         return _too_large()
-    check = check_as_configured(xml)
+    try:
+        check = check_as_configured(xml)
+    except CheckUnavailable:  # logged by check_as_configured
+        message = (
+            f"Hệ thống đang bận nên chưa kiểm tra xong tệp {upload.filename}. "
+            "Vui lòng chọn lại tệp và thử lại sau ít phút."
+        )
+        return _retry(503, message, _RETRY_LATER)
     result = {
         "verdict": verdict_view(check.verdict),
         "doc": summary(check.document) if check.document is not None else None,

@@ -7,19 +7,21 @@ directory of who paid what); an organisation identified by its tax code keeps it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from einvoice.domain.documents import Document, Invoice, LineNature, Receipt
 from einvoice.domain.kinds import DocumentKind
-from einvoice.domain.lifecycle import STANDING_WORDS
+from einvoice.domain.lifecycle import STANDING_WORDS, DocumentClass, Transmission, document_class
 from einvoice.domain.money import VND
 from einvoice.domain.parties import Buyer
 from einvoice.render.context import format_date, format_datetime, format_number
+from einvoice.services.queries import StoredDocument
 from einvoice.signing.certificates import common_name
-from einvoice.xmldoc.dsig import VIETNAM_TIME
-from einvoice.xmldoc.verdicts import SignatureReport, Verdict
+from einvoice.xmldoc.dsig import AUTHORITY_ROLE, VIETNAM_TIME
+from einvoice.xmldoc.envelope import Reason
+from einvoice.xmldoc.verdicts import SignatureReport, Verdict, VerificationReport
 
 STATES: dict[str, str] = {str(standing): words for standing, words in STANDING_WORDS.items()}
 ROLES = {"NBan": "người bán", "DVThu": "đơn vị thu", "NMua": "người mua", "CQT": "cơ quan thuế"}
@@ -106,6 +108,94 @@ def summary(document: Document, state: str | None = None) -> dict[str, Any]:
         "total": money(total, document.currency),
         "state": STATES.get(state, state) if state else "",
     }
+
+
+#: The three outcomes of the lookup page's check of a stored document, as the headline's colour and words.
+INTEGRITY: dict[str, tuple[str, str, str]] = {
+    "intact": ("valid", "Chứng từ còn nguyên vẹn", "Đúng như khi được ký số; chưa bị sửa."),
+    "unconfirmed": (
+        "unconfirmed",
+        "Chưa xác thực được chữ ký của cơ quan thuế",
+        "Nội dung và các chữ ký số không bị sửa, nhưng chưa xác nhận được chứng thư số của cơ quan thuế qua chuỗi "
+        "chứng thư tin cậy. Vui lòng báo cho đơn vị phát hành.",
+    ),
+    "altered": (
+        "invalid",
+        "Cảnh báo: chứng từ đã bị thay đổi",
+        "Bản lưu trữ không còn khớp với chữ ký số. Vui lòng báo cho đơn vị phát hành.",
+    ),
+}
+
+
+def integrity(report: VerificationReport, *, hashes_match: bool, coded: bool) -> dict[str, str]:
+    """Judge a stored document of record: intact, or (coded invoices) the authority's signer unconfirmed, or altered.
+
+    A coded invoice is intact only when both signatures verify and the authority's certificate chains to a trusted
+    root at its signing time (never judged by the certificate's subject, which the authority renews).
+    """
+    outcome = "intact"
+    if not (hashes_match and report.valid):
+        outcome = "altered"
+    elif coded:
+        authority = report.signature(AUTHORITY_ROLE)
+        if authority is None:
+            outcome = "altered"
+        elif not authority.accepted:
+            outcome = "unconfirmed"
+    colour, headline, detail = INTEGRITY[outcome]
+    return {"outcome": outcome, "colour": colour, "headline": headline, "detail": detail}
+
+
+def authority_status(
+    stored: StoredDocument, *, authority_code: str | None, reasons: Sequence[Reason], day: str
+) -> dict[str, Any]:
+    """Say in plain Vietnamese where the document stands with the tax authority, with its reasons if refused.
+
+    A "C" invoice waits for its code, then has it; a "K" invoice is sent in a batch; a receipt goes in the day's
+    table 01/TH-BLĐT. ``tone`` is ``waiting``, ``done`` or ``refused``.
+    """
+    cls = document_class(stored.kind.value, stored.series)
+    transmission = Transmission(stored.transmission)
+    if transmission is Transmission.REJECTED:
+        text = _REFUSED[cls].format(day=day)
+        return {"tone": "refused", "text": text, "reasons": [_reason_view(r) for r in reasons]}
+    if cls is DocumentClass.CODED_INVOICE:
+        if authority_code:
+            return {"tone": "done", "text": f"Đã được cơ quan thuế cấp mã {authority_code}", "reasons": []}
+        return {"tone": "waiting", "text": "Chờ cơ quan thuế cấp mã", "reasons": []}
+    if transmission is Transmission.ACCEPTED:
+        text = _ACCEPTED[cls].format(day=day)
+        return {"tone": "done", "text": text, "reasons": []}
+    packed = stored.message_state is not None  # in a message still being sent, not yet delivered
+    words = _SENT if transmission is Transmission.SENT else _PACKED if packed else _PENDING
+    return {"tone": "waiting", "text": words[cls].format(day=day), "reasons": []}
+
+
+_PENDING = {
+    DocumentClass.RECEIPT: "Chưa gửi cơ quan thuế: biên lai sẽ được gửi trong bảng tổng hợp biên lai ngày {day}",
+    DocumentClass.UNCODED_INVOICE: "Chưa gửi cơ quan thuế: hóa đơn sẽ được gửi chậm nhất vào ngày làm việc tiếp theo",
+}
+_PACKED = {
+    DocumentClass.RECEIPT: "Đã đưa vào bảng tổng hợp biên lai ngày {day}, đang gửi cơ quan thuế",
+    DocumentClass.UNCODED_INVOICE: "Đang gửi cơ quan thuế",
+}
+_SENT = {
+    DocumentClass.RECEIPT: "Đã gửi cơ quan thuế trong bảng tổng hợp biên lai ngày {day}",
+    DocumentClass.UNCODED_INVOICE: "Đã gửi cơ quan thuế, đang chờ kết quả kiểm tra",
+}
+_ACCEPTED = {
+    DocumentClass.RECEIPT: "Cơ quan thuế đã tiếp nhận bảng tổng hợp biên lai ngày {day} có biên lai này",
+    DocumentClass.UNCODED_INVOICE: "Cơ quan thuế đã tiếp nhận hóa đơn",
+}
+_REFUSED = {
+    DocumentClass.CODED_INVOICE: "Cơ quan thuế từ chối cấp mã cho hóa đơn này",
+    DocumentClass.UNCODED_INVOICE: "Cơ quan thuế không chấp nhận dữ liệu hóa đơn này",
+    DocumentClass.RECEIPT: "Cơ quan thuế không chấp nhận bảng tổng hợp biên lai ngày {day} có biên lai này",
+}
+
+
+def _reason_view(reason: Reason) -> dict[str, str]:
+    return {"code": reason.code, "text": reason.text, "fix": reason.fix or ""}
 
 
 def signature_view(report: SignatureReport) -> dict[str, Any]:

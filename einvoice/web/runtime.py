@@ -1,4 +1,5 @@
-"""What the web layer works with: the database engine, the issuing toolchain and the clock, made once per app.
+"""What the web layer works with: the database engine, the issuing toolchain, the clock and the process that checks
+uploads (:mod:`einvoice.services.check_process`, started on the first check), made once per app.
 
 They are made on first use, not in ``create_app``: building an app (for ``--help``, for a test) touches no disk.
 Making them runs the migrations and refuses to go on with a weak secret key, and in production without a key of its
@@ -17,6 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, select
 
 from einvoice.domain.errors import EInvoiceError
+from einvoice.services.check_process import CheckConfig, CheckProcess
 from einvoice.services.issuing import Now, Toolchain
 from einvoice.settings import Settings
 from einvoice.storage.engine import configured_url, make_engine, migrate
@@ -35,11 +37,12 @@ class RefusedToStart(EInvoiceError, RuntimeError):
 
 @dataclass(frozen=True)
 class Runtime:
-    """The engine, toolchain and clock of one app."""
+    """The engine, toolchain, clock and upload checker of one app."""
 
     engine: Engine
     tools: Toolchain
     now: Now
+    checker: CheckProcess
 
 
 def settings_of(app: Flask | None = None) -> Settings:
@@ -127,7 +130,8 @@ def build_runtime(app: Flask) -> Runtime:
 
         tools = pkcs12_toolchain()
     clock = cast(Callable[[], datetime], app.config.get("CLOCK") or utc_now)
-    return Runtime(engine, tools, clock)
+    check = CheckConfig(url, settings.trust_dir, settings.env == "production", settings.public_check_nice)
+    return Runtime(engine, tools, clock, CheckProcess(check, timeout=settings.public_check_timeout_seconds))
 
 
 def runtime(app: Flask | None = None) -> Runtime:
@@ -143,7 +147,8 @@ def runtime(app: Flask | None = None) -> Runtime:
 
 
 def dispose(app: Flask) -> None:
-    """Close the app's database connections (tests, shutdown)."""
+    """Close the app's database connections and stop its check process (tests, shutdown)."""
     found = app.extensions.pop(_EXTENSION, None)
     if found is not None:
+        found.checker.close()
         found.engine.dispose()

@@ -45,8 +45,12 @@ def _layout(row: formats.XmlFormat) -> Layout:
 #: The receipts' daily table 01/TH-BLĐT (choice 20), signed by the collecting organisation: a message to the
 #: authority, not a document kind, but signed and verified like one.
 RECEIPT_TABLE: Final = Layout("receipt_table", "BTHDLBLai", "DLBTHop", "NNT", ("NNT",))
+#: Error notices 04/SS-HĐĐT and 04/SS-CTĐT (message 300), signed by the taxpayer in ``DSCKS/NNT`` (2026 spec §2.4).
+ERROR_NOTICE: Final = Layout("error_notice", "TBao", "DLTBao", "NNT", ("NNT",))
 #: The signature layout of each document root.
-LAYOUTS: Final = {root: _layout(row) for root, row in formats.BY_ROOT.items()} | {RECEIPT_TABLE.root: RECEIPT_TABLE}
+LAYOUTS: Final = {root: _layout(row) for root, row in formats.BY_ROOT.items()} | {
+    layout.root: layout for layout in (RECEIPT_TABLE, ERROR_NOTICE)
+}
 #: The slots that hold an issuer's signature, whatever the kind.
 ISSUER_SLOTS: Final = frozenset(layout.issuer for layout in LAYOUTS.values())
 #: The tax authority's slot: it signs the data, the code it assigned (``MCCQT``) and its own signing time.

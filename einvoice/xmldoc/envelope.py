@@ -3,14 +3,16 @@
 A message is ``TDiep/TTChung`` (version, sender, receiver, message type, message id, the id of the message answered,
 the taxpayer's tax code, the number of items) followed by ``DLieu`` holding the items. Building never re-serialises
 what it carries: the header is built, the signed documents are spliced in as the bytes they are (their XML declaration
-dropped), so their signatures still verify inside the envelope. Reading goes through the one hardened parser; the
-payload items are kept as the exact bytes that arrived (sliced from the message, checked to parse to the same tree),
-because a coded invoice (answer 202) becomes our document of record exactly as the authority sent it (choice 17).
+dropped), so their signatures still verify inside the envelope. Reading goes through the one hardened parser, once
+per message: the payload items are kept as the exact bytes that arrived (sliced from the message), because a coded
+invoice (answer 202) becomes our document of record exactly as the authority sent it (choice 17), and beside them
+the items' parsed elements, which the readers below use instead of parsing the bytes again.
 
 Message types (format reference §6.2): 200 an invoice for coding (one per message), 203 uncoded invoices (several),
-300 the error notice 04/SS-HĐĐT, 999 the technical receipt, 202 a coded invoice, 204 a check result 01/TB-KTDL,
-301 the answer to an error notice. Receipts travel in the daily table 01/TH-BLĐT (choice 20: our versioned format;
-the message type is an open question of the spec's §8, :data:`RECEIPT_TABLE`).
+300 the error notice 04/SS-HĐĐT, 304 the receipt error notice 04/SS-CTĐT (unconfirmed), 999 the technical receipt,
+202 a coded invoice, 204 a check result 01/TB-KTDL, 301 the answer to an error notice. Receipts travel in the daily
+table 01/TH-BLĐT (choice 20: our versioned format; the message type is an open question of the spec's §8,
+:data:`RECEIPT_TABLE`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ ANSWERS: Final = frozenset({TECHNICAL_RECEIPT, CODED, CHECK_RESULT, NOTICE_RESUL
 
 _DECLARATION = re.compile(rb"^\s*(?:\xef\xbb\xbf)?<\?xml[^>]*\?>\s*")
 _SENDER = re.compile(r"^[A-Z0-9]{1,14}$")
+#: What may hide a tag's name from the XML structure: comments, CDATA sections, a DOCTYPE, processing instructions.
+_OPAQUE = re.compile(rb"<!|<\?")
 
 
 class EnvelopeError(ValueError):
@@ -70,11 +74,15 @@ class Header:
 
 @dataclass(frozen=True)
 class Message:
-    """A message read back: its header, the exact bytes of each ``DLieu`` item, and the message's own bytes."""
+    """A message read back: its header, the exact bytes of each ``DLieu`` item, and the message's own bytes.
+
+    ``elements`` are the items as parsed with the message (same order as ``items``): read them, never re-parse.
+    """
 
     header: Header
     items: tuple[bytes, ...]
     raw: bytes = field(repr=False)
+    elements: tuple[etree._Element, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -143,8 +151,13 @@ def read_message(raw: bytes) -> Message:
         count=int(count_text) if count_text.isdigit() else None,
     )
     data = root.find("DLieu")
-    items = tuple(_exact_bytes(raw, child) for child in data if isinstance(child.tag, str)) if data is not None else ()
-    return Message(header, items, raw)
+    elements = tuple(child for child in data if isinstance(child.tag, str)) if data is not None else ()
+    # Without comments, CDATA sections or processing instructions, a tag's name in the bytes is a tag: slicing by
+    # counting them is exact and needs no check; otherwise each slice is checked by parsing it (rare).
+    declaration = _DECLARATION.match(raw)
+    plain = _OPAQUE.search(raw, declaration.end() if declaration else 0) is None
+    items = tuple(_exact_bytes(raw, element, checked=not plain) for element in elements)
+    return Message(header, items, raw, elements)
 
 
 def technical_receipt_ok(message: Message) -> tuple[bool, tuple[Reason, ...]]:
@@ -220,7 +233,7 @@ def coded_invoice(message: Message) -> Coded:
     """Read a 202; the document keeps the authority's bytes (choice 17)."""
     if message.header.code != CODED or len(message.items) != 1:
         raise EnvelopeError("a 202 carries exactly one coded invoice")
-    root = parse_untrusted(message.items[0])
+    root = _item(message, 0)
     code = _text(root, "MCCQT")
     if root.tag != "HDon" or not code:
         raise EnvelopeError("the coded invoice has no MCCQT")
@@ -230,10 +243,15 @@ def coded_invoice(message: Message) -> Coded:
 def _only_item(message: Message, code: str, tag: str) -> etree._Element:
     if message.header.code != code or len(message.items) != 1:
         raise EnvelopeError(f"expected a {code} with one item, got a {message.header.code} with {len(message.items)}")
-    item = parse_untrusted(message.items[0])
+    item = _item(message, 0)
     if item.tag != tag:
         raise EnvelopeError(f"a {code} holds <{tag}>, not <{item.tag}>")
     return item
+
+
+def _item(message: Message, index: int) -> etree._Element:
+    """The ``index``-th item as parsed with the message (parsed from its bytes for a message built by hand)."""
+    return message.elements[index] if message.elements else parse_untrusted(message.items[index])
 
 
 def _reasons(parent: etree._Element | None) -> list[Reason]:
@@ -261,8 +279,12 @@ def without_declaration(item: bytes) -> bytes:
     return item[match.end() :] if match else item
 
 
-def _exact_bytes(raw: bytes, element: etree._Element) -> bytes:
-    """Return the bytes of ``element`` as they stand in ``raw``, checked to parse back to the same tree."""
+def _exact_bytes(raw: bytes, element: etree._Element, *, checked: bool) -> bytes:
+    """Return the bytes of ``element`` as they stand in ``raw``; ``checked``: parse them back and compare trees.
+
+    The slice is the ``index``-th ``<tag`` … ``</tag>`` of ``raw`` when there are exactly as many of each as there
+    are elements of that name under the parent: no nested or other elements of that name can then be confused.
+    """
     tag = element.tag.encode() if isinstance(element.tag, str) else b""
     starts = [m.start() for m in re.finditer(rb"<" + re.escape(tag) + rb"[\s>/]", raw)]
     ends = [m.end() for m in re.finditer(rb"</" + re.escape(tag) + rb"\s*>", raw)]
@@ -270,7 +292,7 @@ def _exact_bytes(raw: bytes, element: etree._Element) -> bytes:
     index = siblings.index(element)
     if len(starts) == len(siblings) and len(ends) == len(siblings) and index < len(starts):
         candidate = raw[starts[index] : ends[index]]
-        if _same_tree(candidate, element):
+        if not checked or _same_tree(candidate, element):
             return candidate
     # Nested elements of the same name make slicing ambiguous: fall back to lxml's serialisation of the subtree,
     # which canonicalises to the same bytes (a signature over it still verifies).

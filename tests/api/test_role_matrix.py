@@ -45,6 +45,7 @@ TABLE: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("/api/v1/invoices/<id:document_id>/replacement", "POST"): (F, A),
     ("/api/v1/invoices/<id:document_id>/adjustment", "POST"): (F, A),
     ("/api/v1/documents/<id:document_id>/error-notices", "POST"): (F, A),
+    ("/api/v1/invoices/<id:document_id>/cancellation", "POST"): (F, A),
     ("/api/v1/drafts", "POST"): (C,),
     ("/api/v1/drafts/<id:draft_id>", "GET"): (C,),
     ("/api/v1/drafts/<id:draft_id>", "PUT"): (C,),

@@ -237,8 +237,8 @@ def test_the_cashier_day(
             day.check("10-original-replaced")
 
             day.notice(transfer_url, "Địa chỉ đúng: xã Yên Trung")
-            assert "Đã lập, chưa gửi cơ quan thuế" in page.inner_text("#sai-sot")
-            assert "Sai địa chỉ người mua" in page.inner_text("#sai-sot")
+            assert "Đang chờ gửi cơ quan thuế" in page.inner_text("#sai-sot")  # signed and queued at once
+            assert "Sai địa chỉ người nộp" in page.inner_text("#sai-sot")
             day.check("12-notice-recorded")
 
             page.goto(live_url + "/quay/ca")

@@ -14,9 +14,8 @@ from flask.testing import FlaskClient
 from render.pdftools import pdf_text
 from sqlalchemy import Engine, func, select
 
-from einvoice.services import catalogue, outbox
+from einvoice.services import catalogue
 from einvoice.services.accounts import create_user
-from einvoice.storage.engine import writing
 from einvoice.storage.schema import documents, error_notices
 
 REASON = "Ghi sai họ tên người nộp và số bản"
@@ -175,12 +174,8 @@ def test_an_error_notice_for_a_soft_error(cashier: FlaskClient, engine: Engine, 
     assert _state(engine, original) == "explained"
     shown = cashier.get(f"/quay/bien-lai/{original}").get_data(as_text=True)
     assert "04/SS-CTĐT" in shown
-    assert "Sai tên người mua; Tên đúng là Trần Thị Bích" in shown
-    assert "Đã lập, chưa gửi cơ quan thuế" in shown
-    with writing(engine) as conn:  # the transmission work queues it: the page follows
-        notice = conn.execute(select(error_notices.c.id, error_notices.c.issuer_id)).one()
-        outbox.enqueue_notice(conn, notice_id=notice.id, issuer_id=notice.issuer_id, now=clock())
-    assert "Đang chờ gửi cơ quan thuế" in cashier.get(f"/quay/bien-lai/{original}").get_data(as_text=True)
+    assert "Sai tên người nộp; Tên đúng là Trần Thị Bích" in shown
+    assert "Đang chờ gửi cơ quan thuế" in shown  # signed and queued for the authority with the notice
 
 
 def _other_counter_receipt(counter_app: Flask, engine: Engine, world: dict[str, Any]) -> int:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import builders
 import httpx
 import pytest
+from gateway.support import TOKEN
 from render.signed_docs import ROOT_CA, sign
 
 from einvoice.gateway.base import GatewayRefused, GatewayUnavailable, Submitted
@@ -17,8 +17,6 @@ from einvoice.gateway.http import HttpGateway, HttpSettings
 from einvoice.gateway.simulator import SimulatedAuthority, authority_signer, create_simulator, judge_as_authority
 from einvoice.xmldoc import envelope as env
 from einvoice.xmldoc.verify import verify_document
-
-TOKEN = "simulator-test-token"
 
 
 class Clock:
@@ -41,18 +39,6 @@ def clock() -> Clock:
 def authority(authority_folder: Path, clock: Clock) -> SimulatedAuthority:
     """A simulated authority answering 30 seconds after each message."""
     return SimulatedAuthority(authority_signer(authority_folder), judge_as_authority, answer_delay=30, clock=clock)
-
-
-@pytest.fixture
-def gateway(authority: SimulatedAuthority) -> Iterator[HttpGateway]:
-    """The HTTP adapter talking to the simulator in-process (WSGI transport, no socket)."""
-    app = create_simulator(authority, token=TOKEN)
-    found = HttpGateway(
-        HttpSettings("http://simulator.test", TOKEN),
-        transport=httpx.WSGITransport(app=app),  # type: ignore[arg-type]
-    )
-    yield found
-    found.close()
 
 
 def _message(code: str, *documents: bytes, sender: str = "0101234567") -> tuple[str, bytes]:

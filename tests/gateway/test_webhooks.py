@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
@@ -18,6 +20,7 @@ from einvoice.services import webhooks
 from einvoice.services.issuing import CatalogueFee, ReceiptRequest, Toolchain, issue_document
 from einvoice.storage.engine import writing
 from einvoice.storage.schema import webhook_deliveries
+from einvoice.storage.schema import webhooks as webhook_table
 
 
 class Receiver:
@@ -121,3 +124,77 @@ def test_admins_register_list_and_stop_webhooks_through_the_api(
     hook_id = created.get_json()["id"]
     assert api.delete(f"/api/v1/webhooks/{hook_id}", headers=auth("admin")).status_code == 204
     assert api.get("/api/v1/webhooks", headers=auth("admin")).get_json()[0]["active"] is False
+
+
+def test_an_unreachable_receiver_is_tried_once_a_round_while_another_still_gets_its_events(
+    engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Any, receiver: Receiver
+) -> None:
+    """A receiver that refuses connections costs one attempt per round, not one per event; the other is served."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+    webhooks.register(engine, closed, created_by=None, now=clock())
+    webhooks.register(engine, receiver.url, created_by=None, now=clock())
+    request = ReceiptRequest(world["receipts"]["id"], Buyer(name="An"), (CatalogueFee("LP-CT"),))
+    for _ in range(3):
+        issue_document(engine, request, actor=world["cashier"], now=clock, tools=tools)
+    assert _fan_out_and_deliver(engine, clock) == 1 + 3
+    assert len(receiver.received) == 3
+    with engine.connect() as conn:
+        tried = conn.execute(
+            select(webhook_deliveries.c.attempts)
+            .join(webhook_table, webhook_table.c.id == webhook_deliveries.c.webhook_id)
+            .where(webhook_table.c.url == closed)
+            .order_by(webhook_deliveries.c.id)
+        ).scalars()
+        assert list(tried) == [1, 0, 0]
+
+
+def test_two_workers_at_once_post_each_delivery_once(
+    engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Any, receiver: Receiver
+) -> None:
+    """A second worker delivering while the first is posting (here: from inside the first's first POST) finds the
+    deliveries leased and posts none of them: each event reaches the receiver once."""
+    webhooks.register(engine, receiver.url, created_by=None, now=clock())
+    request = ReceiptRequest(world["receipts"]["id"], Buyer(name="An"), (CatalogueFee("LP-CT"),))
+    for _ in range(3):
+        issue_document(engine, request, actor=world["cashier"], now=clock, tools=tools)
+    with writing(engine) as conn:
+        webhooks.fan_out(conn)
+    second: list[int] = []
+
+    class FirstWorker(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if not second:
+                second.append(webhooks.deliver_due(engine, now=clock()))  # the other worker's round, meanwhile
+            return super().handle_request(request)
+
+    assert webhooks.deliver_due(engine, now=clock(), transport=FirstWorker()) == 3
+    assert second == [0]
+    assert sorted(json.loads(body)["event_id"] for _, body in receiver.received) == ["evt-1", "evt-2", "evt-3"]
+
+
+def test_deliveries_of_a_worker_that_died_are_posted_once_its_lease_has_passed(
+    engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Any, receiver: Receiver
+) -> None:
+    """A worker killed mid-round (after its claim, before its record) delays the event by the lease, never loses it."""
+    webhooks.register(engine, receiver.url, created_by=None, now=clock())
+    request = ReceiptRequest(world["receipts"]["id"], Buyer(name="An"), (CatalogueFee("LP-CT"),))
+    issue_document(engine, request, actor=world["cashier"], now=clock, tools=tools)
+    with writing(engine) as conn:
+        webhooks.fan_out(conn)
+
+    class Killed(BaseException):
+        """The worker process dying."""
+
+    class Dying(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            raise Killed
+
+    with pytest.raises(Killed):
+        webhooks.deliver_due(engine, now=clock(), transport=Dying())
+    clock.value += webhooks.LEASE - timedelta(seconds=1)
+    assert webhooks.deliver_due(engine, now=clock()) == 0  # still leased
+    clock.value += timedelta(seconds=2)
+    assert webhooks.deliver_due(engine, now=clock()) == 1
+    assert len(receiver.received) == 1

@@ -90,7 +90,9 @@ def test_random_corrections_keep_every_promise(
             expected = None
         try:
             if action is Action.EXPLAIN:
-                notices.notify_error(engine, target, ("buyer_address",), "Sai địa chỉ", actor=finance, now=clock)
+                notices.notify_error(
+                    engine, target, ("buyer_address",), "Sai địa chỉ", actor=finance, now=clock, tools=tools
+                )
                 made = None
             else:
                 content = InvoiceRequest(uncoded["id"], BUYER, tuple(_line(*line) for line in lines))

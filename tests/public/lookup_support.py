@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from datetime import datetime
@@ -21,7 +22,7 @@ from einvoice.xmldoc.validate import validate_document
 PUBLIC_BASE_URL = "https://tracuu.xaankhanh.gov.vn"
 
 
-def _sign(built: BuiltDocument, issuer: RowMapping, moment: datetime) -> bytes:
+def sign_as_issuer(built: BuiltDocument, issuer: RowMapping, moment: datetime) -> bytes:
     """Sign with the issuer's TEST-ONLY certificate (the world's issuer has the collector's tax code)."""
     return sign_built(built, signer_for(issuer["tax_code"]), signing_time=moment, expected_tax_code=issuer["tax_code"])
 
@@ -35,7 +36,7 @@ def make_public_app(engine: Engine, clock: Callable[[], datetime], data_dir: Pat
         "TESTING": True,
         "DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "DATA_DIR": data_dir,
-        "TOOLCHAIN": Toolchain(validate=validate_document, sign=_sign),
+        "TOOLCHAIN": Toolchain(validate=validate_document, sign=sign_as_issuer),
         "CLOCK": clock,
         "TRUST_DIR": str(trust),
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
@@ -44,3 +45,8 @@ def make_public_app(engine: Engine, clock: Callable[[], datetime], data_dir: Pat
     }
     settings.update(config)
     return create_app(settings)
+
+
+def text_of(html: bytes) -> str:
+    """Return the visible text of a page, tags removed and whitespace folded."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html.decode()).split())

@@ -6,12 +6,13 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from public.authority_support import refusing, simulated_authority, transmit
 from public.lookup_support import make_public_app
 from render.pdftools import flat, pdf_text
 from sqlalchemy import Engine, select
@@ -123,28 +124,40 @@ VIEWPORTS = {"1280x800": {"width": 1280, "height": 800}, "390x844": {"width": 39
 
 
 def test_every_public_page_passes_axe_at_both_sizes(
-    live_app: Flask, live_url: str, auth: Any, world: dict[str, Any], engine: Engine
+    live_app: Flask, live_url: str, auth: Any, world: dict[str, Any], engine: Engine, clock: Any, tmp_path: Path
 ) -> None:
-    """Every public page and state has no serious or critical axe-core violation, at 1280×800 and 390×844."""
+    """Every public page and state has no serious or critical axe-core violation, at 1280×800 and 390×844; each
+    standing with the tax authority (waiting for a code, coded, refused, in the day's table) reads in plain words."""
     sync_api = pytest.importorskip("playwright.sync_api")
     from axe_playwright_python.sync_playwright import Axe
     from public.forgery import forge_payer, renumber, resign, self_signed
 
     client = live_app.test_client()
     receipt = {"series_id": world["receipts"]["id"], "payer": {"name": "Trần Thị Bích"}, "fees": [{"code": "LP-KS"}]}
-    code = format_lookup_code(
-        client.post("/api/v1/receipts", json=receipt, headers=auth("cashier", "a-1")).json["lookup_code"]
-    )  # type: ignore[index]
     invoice = {
         "series_id": world["invoices"]["id"],
         "buyer": {"name": "CÔNG TY CỔ PHẦN XYZ", "tax_code": "0309876543", "address": "12 Nguyễn Huệ"},
         "lines": [{"name": "Giấy A4", "quantity": "10", "unit_price": 50000, "vat_rate": "10%", "unit": "Ram"}],
     }
-    invoice_code = format_lookup_code(
-        client.post("/api/v1/invoices", json=invoice, headers=auth("cashier", "a-2")).json["lookup_code"]
-    )  # type: ignore[index]
+
+    def issued(kind: str, body: dict[str, Any], key: str) -> str:
+        made = client.post(f"/api/v1/{kind}s", json=body, headers=auth("cashier", key)).get_json()
+        return format_lookup_code(made["lookup_code"])
+
+    # The authority's answers first: an invoice coded, one refused, a receipt sent in the day's table (at 20:01).
+    refused = {**invoice, "buyer": {**invoice["buyer"], "tax_code": "0301111111"}}
+    answered = {
+        "hoa-don-co-ma": issued("invoice", invoice, "a-3"),
+        "hoa-don-bi-tu-choi": issued("invoice", refused, "a-4"),
+        "bien-lai-da-gui": issued("receipt", receipt, "a-5"),
+    }
+    clock.value += timedelta(hours=11, minutes=1)
+    transmit(engine, simulated_authority(tmp_path / "data", clock, refusing(b"0301111111")), clock)
+    code, invoice_code = issued("receipt", receipt, "a-1"), issued("invoice", invoice, "a-2")
     with engine.connect() as conn:
-        genuine = conn.execute(select(documents.c.xml).where(documents.c.kind == "receipt")).scalar_one()
+        genuine = conn.execute(
+            select(documents.c.xml).where(documents.c.lookup_code == code.replace("-", ""))
+        ).scalar_one()
     forger = self_signed()
     uploads = {
         "hop-le": genuine,
@@ -155,6 +168,7 @@ def test_every_public_page_passes_axe_at_both_sizes(
         "tra-cuu": f"{live_url}/tra-cuu",
         "bien-lai": f"{live_url}/tra-cuu/{code}",
         "hoa-don": f"{live_url}/tra-cuu/{invoice_code}",
+        **{name: f"{live_url}/tra-cuu/{found}" for name, found in answered.items()},
         "ma-sai-dinh-dang": f"{live_url}/tra-cuu?ma=abc",
         "ma-khong-co": f"{live_url}/tra-cuu?ma=7K2P-9QAX-M4TD",
         "kiem-tra": f"{live_url}/tra-cuu/kiem-tra",
@@ -165,7 +179,18 @@ def test_every_public_page_passes_axe_at_both_sizes(
     rings: list[float] = []
     targets: list[tuple[float, float]] = []
 
+    standing = {
+        "bien-lai": "Chưa gửi cơ quan thuế: biên lai sẽ được gửi trong bảng tổng hợp biên lai ngày 02/03/2026",
+        "hoa-don": "Chờ cơ quan thuế cấp mã",
+        "hoa-don-co-ma": "Đã được cơ quan thuế cấp mã ",
+        "hoa-don-bi-tu-choi": "Cơ quan thuế từ chối cấp mã cho hóa đơn này",
+        "bien-lai-da-gui": "Cơ quan thuế đã tiếp nhận bảng tổng hợp biên lai ngày 02/03/2026 có biên lai này",
+    }
+    seen: dict[str, str] = {}
+
     def audit(page: Any, name: str, size: str) -> None:
+        if name in standing:
+            seen[name] = page.inner_text(".authority")
         page.screenshot(path=str(ARTIFACTS / f"cong-khai-{name}-{size}.png"), full_page=True)
         violations = axe.run(page).response["violations"]
         found[f"{name} {size}"] = [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
@@ -206,6 +231,8 @@ def test_every_public_page_passes_axe_at_both_sizes(
         finally:
             browser.close()
     assert {page: ids for page, ids in found.items() if ids} == {}
+    assert {name: standing[name] in text for name, text in seen.items()} == dict.fromkeys(standing, True)
+    assert "Mã số thuế người mua không đúng" in seen["hoa-don-bi-tu-choi"]
     assert len(found) == 2 * (len(pages) + len(uploads))
     assert min(rings) >= 3  # WCAG 2.2 non-text contrast of the focus ring against the white page
     assert all(width >= 300 and height >= 44 for width, height in targets)  # the file picker is a large target

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from public.lookup_support import PUBLIC_BASE_URL, make_public_app
+from public.lookup_support import PUBLIC_BASE_URL, make_public_app, text_of
 from render.pdftools import flat, pdf_qr, pdf_text
 from sqlalchemy import Engine, select, update
 
@@ -22,11 +21,6 @@ from einvoice.web import public as public_module
 
 Issue = Callable[..., dict[str, Any]]
 COLLECTOR_CERTIFICATE = "TEST ONLY - TRUNG TÂM DỊCH VỤ HÀNH CHÍNH CÔNG XÃ A"
-
-
-def text_of(html: bytes) -> str:
-    """Return the visible text of a page, tags removed and whitespace folded."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html.decode()).split())
 
 
 def test_document_page_shows_summary_and_valid_signature(public: FlaskClient, issue: Issue) -> None:

@@ -33,6 +33,10 @@ class IssuerIn(IssuerFieldsSchema):
     """An issuer (its fields as documents name it, with the XSD's limits) and its signer configuration."""
 
     provider_tax_code = TaxCode()
+    # The managing tax office and the place, as error notices 04/SS name them (MCQT, TCQT, DDanh).
+    tax_office_code = Text(max_length=5, allow_none=True)
+    tax_office_name = Text(max_length=100, allow_none=True)
+    province = Text(max_length=50, allow_none=True)
     signer_p12_path = Text(max_length=1000)
     signer_password_file = Text(max_length=1000)
     signer_password_env = Text(max_length=100)

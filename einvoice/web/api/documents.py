@@ -9,10 +9,11 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
+from marshmallow import Schema, fields, validate
 from sqlalchemy.engine import Connection
 
 from einvoice.domain.roles import STAFF
-from einvoice.services import history, idempotency, queries
+from einvoice.services import authority, history, idempotency, queries
 from einvoice.services.drafts import mark_issued
 from einvoice.services.errors import NotFoundError
 from einvoice.services.issuing import IssuedDocument, IssueHooks, IssueRequest, issue_document
@@ -117,19 +118,44 @@ class Documents(MethodView):
 @blp.response(200, DocumentDetailOut)
 @roles(*STAFF)
 def get_document(document_id: int) -> dict[str, Any]:
-    """Return a document's metadata and its whole history: corrections both ways, notices, state changes."""
+    """Return a document's metadata, its code from the tax authority, and its whole history: corrections both ways,
+    notices, messages with the authority, state changes."""
     engine, actor = runtime().engine, current_actor()
     document = queries.get_document(engine, document_id, actor)
-    return {**document, "history": history.document_history(engine, document_id)}
+    code = authority.authority_code_of(engine, document_id)
+    record = {"authority_code": code, "record": "issued" if code is None else "coded"}
+    return {**document, **record, "history": history.document_history(engine, document_id)}
+
+
+class XmlQuery(Schema):
+    """Which XML: the document of record (default), or the seller's bytes as issued."""
+
+    version = fields.String(
+        load_default="record",
+        validate=validate.OneOf(["record", "issued"]),
+        metadata={"description": "`record`: the coded XML once coded, else as issued; `issued`: as issued"},
+    )
 
 
 @blp.route("/documents/<id:document_id>/xml", methods=["GET"])
 @blp.response(200, content_type="application/xml")
 @roles(*STAFF)
-def get_document_xml(document_id: int) -> Response:
-    """Download the signed XML exactly as issued."""
-    xml = queries.get_document_xml(runtime().engine, document_id, current_actor())
-    return Response(xml, mimetype="application/xml")
+@blp.arguments(XmlQuery, location="query")
+def get_document_xml(args: dict[str, Any], document_id: int) -> Response:
+    """Download the document of record (the authority's coded XML once coded) or, with ``version=issued``, the
+    seller's signed XML exactly as issued; the ``Einvoice-Xml`` header says which: ``coded`` or ``issued``."""
+    signed = queries.get_signed_xml(
+        runtime().engine, document_id, current_actor(), as_issued=args["version"] == "issued"
+    )
+    return Response(signed.xml, mimetype="application/xml", headers={XML_VERSION_HEADER: _version(signed)})
+
+
+#: The answer header naming which XML a download is.
+XML_VERSION_HEADER = "Einvoice-Xml"
+
+
+def _version(signed: queries.SignedXml) -> str:
+    return "coded" if signed.coded else "issued"
 
 
 @blp.route("/idempotency-keys/<string:key>", methods=["GET"])

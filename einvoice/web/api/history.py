@@ -39,16 +39,52 @@ class NoticeOut(Schema):
     created_at = fields.DateTime()
 
 
+class ReasonOut(Schema):
+    """One reason the authority gave (``MLoi``, ``MTLoi`` or ``MTa``, ``HDXLy``), in its own words."""
+
+    code = fields.String()
+    text = fields.String()
+    fix = fields.String(allow_none=True)
+
+
+class AuthorityMessageOut(Schema):
+    """One message with the tax authority about the document: one we sent, or an answer we received."""
+
+    direction = fields.String(metadata={"description": "sent | received"})
+    type = fields.String(metadata={"description": "MLTDiep: 200, 203, 212, 300 sent; 999, 202, 204, 301 received"})
+    message_id = fields.String(metadata={"description": "MTDiep"})
+    answers = fields.String(allow_none=True, metadata={"description": "MTDTChieu: the message answered"})
+    at = fields.DateTime(allow_none=True, metadata={"description": "sent at (none while queued) or received at"})
+    outcome = fields.String(
+        metadata={
+            "description": "sent: pending | sent | done | parked; "
+            "received: received | refused (999), coded (202), accepted | rejected (204, 301)"
+        }
+    )
+    reasons = fields.List(fields.Nested(ReasonOut))
+    authority_code = fields.String(allow_none=True, metadata={"description": "MCCQT, on a 202"})
+    about = fields.String(metadata={"description": "what the message carried: `document` or `notice` (04/SS)"})
+
+
 class HistoryOut(Schema):
-    """Corrections both ways, error notices, and every state change."""
+    """Corrections both ways, error notices, messages with the tax authority, and every state change."""
 
     corrects = fields.Nested(RelatedOut, allow_none=True)
     corrected_by = fields.List(fields.Nested(RelatedOut))
     notices = fields.List(fields.Nested(NoticeOut))
+    messages = fields.List(fields.Nested(AuthorityMessageOut))
     events = fields.List(fields.Nested(EventOut))
 
 
 class DocumentDetailOut(DocumentOut):
-    """A document's metadata with its history."""
+    """A document's metadata with its history, and which of its XML is the document of record."""
 
+    authority_code = fields.String(allow_none=True, metadata={"description": "MCCQT, once the authority coded it"})
+    record = fields.String(
+        metadata={
+            "description": "the document of record: `coded` (the authority's coded XML, answer 202) or `issued` "
+            "(the seller's signed XML); `xml_url` returns it, `issued_xml_url` always the seller's bytes"
+        }
+    )
+    issued_xml_url = fields.Function(lambda row: f"/api/v1/documents/{row['id']}/xml?version=issued")
     history = fields.Nested(HistoryOut)

@@ -34,7 +34,8 @@ class PrintQuery(Schema):
 @roles("cashier", "finance", "admin")
 @blp.arguments(PrintQuery, location="query")
 def get_document_pdf(args: dict[str, Any], document_id: int) -> Response:
-    """The document printed from its signed XML (A5 or 80 mm roll for a receipt, A4 for an invoice)."""
+    """The document printed from its document of record (A5 or 80 mm roll for a receipt, A4 for an invoice): a coded
+    invoice from the authority's coded XML, so the printout carries "Mã của cơ quan thuế"."""
     actor = current_actor()
     engine = runtime().engine
     document = get_document(engine, document_id, actor)

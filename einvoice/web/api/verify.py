@@ -15,6 +15,7 @@ from marshmallow import Schema, fields
 
 from einvoice.domain.errors import Problem
 from einvoice.domain.roles import STAFF
+from einvoice.services.check_process import CheckUnavailable
 from einvoice.web.api.base import PREFIX, Blueprint
 from einvoice.web.api.schemas import ProblemOut
 from einvoice.web.auth import roles
@@ -94,6 +95,12 @@ def _signature(report: SignatureReport) -> dict[str, Any]:
     }
 
 
+def _busy(code: str, vietnamese: str, english: str, seconds: int) -> Response:
+    answer = error_response(503, code.lower(), english, (Problem(code, "", vietnamese, english),))
+    answer.headers["Retry-After"] = str(seconds)
+    return answer
+
+
 @blp.route("/verify", methods=["POST"])
 @blp.doc(
     requestBody={"required": True, "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}}}
@@ -110,13 +117,11 @@ def verify_upload() -> dict[str, Any] | Response:
         with configured_slots().taken(None):
             check = check_as_configured(request.get_data(cache=False)[: MAX_XML_BYTES + 1])
     except NoSlot:
-        english = "other documents are being checked; retry in a few seconds"
-        reason = Problem(
-            "CHECKS_BUSY", "", "Hệ thống đang kiểm tra các tệp khác; vui lòng thử lại sau vài giây.", english
-        )
-        busy = error_response(503, "checks_busy", english, (reason,))
-        busy.headers["Retry-After"] = "5"
-        return busy
+        vietnamese = "Hệ thống đang kiểm tra các tệp khác; vui lòng thử lại sau vài giây."
+        return _busy("CHECKS_BUSY", vietnamese, "other documents are being checked; retry in a few seconds", 5)
+    except CheckUnavailable:  # timed out, or the check process failed (logged by check_as_configured)
+        vietnamese = "Hệ thống đang bận nên chưa kiểm tra xong tệp; vui lòng thử lại sau ít phút."
+        return _busy("CHECK_UNFINISHED", vietnamese, "the check did not finish; retry in a minute", 30)
     report, verdict = check.report, check.verdict
     return {
         "verdict": {

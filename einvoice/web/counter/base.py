@@ -8,7 +8,7 @@ enhances the counter (fee search as you type, shortcut keys) and nothing needs i
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -17,11 +17,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from einvoice.domain.vntime import local_date
 from einvoice.render.context import format_datetime
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError
 from einvoice.services.issuing import Actor
 from einvoice.web.auth import session_actor
 from einvoice.web.errors import error_response
+from einvoice.web.runtime import runtime
 from einvoice.xmldoc.dsig import VIETNAM_TIME
 
 bp = Blueprint("counter", __name__, static_folder="static", static_url_path="/static/quay")
@@ -34,6 +36,11 @@ def page_actor() -> Actor | None:
     if "page_actor" not in g:
         g.page_actor = session_actor()
     return cast(Actor | None, g.page_actor)
+
+
+def counter_day() -> date:
+    """The day whose receipts of their counter a cashier sees on these pages, any colleague's: today in Vietnam."""
+    return local_date(runtime().now())
 
 
 def local_time(moment: datetime | None) -> str:

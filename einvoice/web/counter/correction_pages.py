@@ -17,16 +17,23 @@ from werkzeug.wrappers import Response
 from einvoice.domain import payments
 from einvoice.domain.documents import Receipt
 from einvoice.domain.errors import InvalidDocumentError, Problem
+from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.lifecycle import IllegalTransition
-from einvoice.domain.vntime import local_date
 from einvoice.finance.rules import STATE_LABELS_VI
 from einvoice.render.context import format_number
 from einvoice.services import idempotency, notices, shifts
-from einvoice.services.counter import CounterSale, NotInOpenShiftError, receipt_request, replace_sale, replaceable
+from einvoice.services.counter import (
+    CounterSale,
+    NotInOpenShiftError,
+    receipt_request,
+    replace_sale,
+    replaceable,
+    staff_names,
+)
 from einvoice.services.errors import ForbiddenError, RequestProblemsError
 from einvoice.services.issuing import preview_document
 from einvoice.services.queries import DocumentFilter, get_document, get_document_xml, search_documents
-from einvoice.web.counter.base import bp, page_actor, staff
+from einvoice.web.counter.base import bp, counter_day, page_actor, staff
 from einvoice.web.counter.forms import ErrorNoticeForm, ReplacementForm
 from einvoice.web.counter.pages import checked_form, counter_page, found_problems, sale_of
 from einvoice.web.runtime import runtime, settings_of
@@ -60,18 +67,18 @@ def refused(error: Exception) -> tuple[str, int]:
 def _todays_receipts(typed: str) -> list[dict[str, Any]]:
     actor = page_actor()
     assert actor is not None
-    today = local_date(runtime().now())
+    today = counter_day()
     number = typed if typed.isdigit() else None
     criteria = DocumentFilter(
         date_from=today,
         date_to=today,
-        kind="receipt",
+        kind=DocumentKind.RECEIPT,
         counter_id=actor.counter_id,
         party_name=None if number else typed,
     )
     found: list[dict[str, Any]] = []
     for page in range(1, DAY_PAGES + 1):
-        rows, total = search_documents(runtime().engine, criteria, actor, page=page, per_page=100)
+        rows, total = search_documents(runtime().engine, criteria, actor, page=page, per_page=100, counter_day=today)
         found += [row for row in rows if number is None or str(row["number"]) == number.lstrip("0")]
         if number is None or page * 100 >= total:
             break
@@ -81,13 +88,16 @@ def _todays_receipts(typed: str) -> list[dict[str, Any]]:
 @bp.get("/quay/sua-sai")
 @staff("cashier")
 def corrections_list() -> str:
-    """Today's receipts of the cashier's counter (``tim``: payer without diacritics, or number) to correct one."""
+    """Today's receipts of the cashier's counter, every colleague's, each with who issued it (``tim``: payer without
+    diacritics, or number), to correct one."""
     typed = request.args.get("tim", "").strip()
+    receipts = _todays_receipts(typed)
     return render_template(
         "counter/corrections.html",
         actor=page_actor(),
         typed=typed,
-        receipts=_todays_receipts(typed),
+        receipts=receipts,
+        issued_by=staff_names(runtime().engine, (row["issued_by"] for row in receipts)),
         states=STATE_LABELS_VI,
         format_number=format_number,
     )
@@ -102,7 +112,7 @@ def _prefilled(document_id: int) -> tuple[ReplacementForm, dict[str, str]]:
     actor = page_actor()
     assert actor is not None
     engine = runtime().engine
-    receipt = cast(Receipt, parse_document(get_document_xml(engine, document_id, actor)))
+    receipt = cast(Receipt, parse_document(get_document_xml(engine, document_id, actor, counter_day=counter_day())))
     payment = shifts.payment_of(engine, document_id)
     payer = receipt.payer
     form = ReplacementForm(
@@ -140,7 +150,7 @@ def replace_form(document_id: int) -> tuple[str, int]:
         replaceable(runtime().engine, document_id, actor, runtime().now)
     except REFUSALS as error:
         return refused(error)
-    original = get_document(runtime().engine, document_id, actor)
+    original = get_document(runtime().engine, document_id, actor, counter_day=counter_day())
     form, quantities = _prefilled(document_id)
     return _replace_page(form, original, [], quantities=quantities)
 
@@ -164,7 +174,7 @@ def replace(document_id: int) -> Response | tuple[str, int]:
         replaceable(runtime().engine, document_id, actor, runtime().now)
     except REFUSALS as error:
         return refused(error)
-    original = get_document(runtime().engine, document_id, actor)
+    original = get_document(runtime().engine, document_id, actor, counter_day=counter_day())
     if problems or request.form.get("sua"):
         form.confirmed.data = ""
         return _replace_page(form, original, problems, 422 if problems else 200)
@@ -235,7 +245,8 @@ def notice(document_id: int) -> Response | tuple[str, int]:
 def _notice_page(document_id: int, form: ErrorNoticeForm, status: int) -> tuple[str, int]:
     actor = page_actor()
     assert actor is not None
-    original = get_document(runtime().engine, document_id, actor)
+    original = get_document(runtime().engine, document_id, actor, counter_day=counter_day())
+    form.for_kind(DocumentKind(original["kind"]))
     page = render_template(
         "counter/notice.html", actor=actor, form=form, original=original, format_number=format_number
     )
@@ -255,7 +266,13 @@ def _notify(document_id: int, form: ErrorNoticeForm) -> Response | tuple[str, in
     location = url_for("counter.done", document_id=document_id) + "#sai-sot"
     try:
         notices.notify_error(
-            rt.engine, document_id, tuple(form.soft_errors.data or ()), form.reason.data, actor=actor, now=rt.now
+            rt.engine,
+            document_id,
+            tuple(form.soft_errors.data or ()),
+            form.reason.data,
+            actor=actor,
+            now=rt.now,
+            tools=rt.tools,
         )
         idempotency.complete_now(rt.engine, held, idempotency.StoredResponse(303, "text/html", location, b""))
     except REFUSALS as error:

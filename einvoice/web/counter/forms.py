@@ -19,12 +19,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from einvoice.domain import payments
-from einvoice.domain.corrections import SOFT_ERRORS
+from einvoice.domain.corrections import SOFT_ERRORS, soft_error_label
+from einvoice.domain.kinds import DocumentKind
 from einvoice.services.corrections import REASON_MAX
 
 _REQUIRED = "Vui lòng nhập {}"
-#: The soft errors as the counter says them: a receipt has a payer (người nộp), not a buyer.
-_PAYER_WORDS = {"buyer_name": "Sai tên người nộp", "buyer_address": "Sai địa chỉ người nộp"}
 
 
 def _form_key() -> HiddenField:
@@ -101,7 +100,7 @@ class ErrorNoticeForm(FlaskForm):  # type: ignore[misc]
     form_key = _form_key()
     soft_errors = SelectMultipleField(
         "Sai sót cần thông báo",
-        choices=[SelectChoice(code, _PAYER_WORDS.get(code, words)) for code, words in SOFT_ERRORS.items()],
+        choices=[],  # in the words of the document's kind: :meth:`for_kind`
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validate_choice=False,  # _soft_only says why in Vietnamese
@@ -113,6 +112,11 @@ class ErrorNoticeForm(FlaskForm):  # type: ignore[misc]
     def new_key() -> str:
         """Return a fresh key for one notice form (a repeated submit of it records nothing new)."""
         return ReceiptForm.new_key()
+
+    def for_kind(self, kind: DocumentKind) -> ErrorNoticeForm:
+        """Offer the soft errors in the words of a document of ``kind`` (a receipt's payer is người nộp)."""
+        self.soft_errors.choices = [SelectChoice(code, soft_error_label(code, kind)) for code in SOFT_ERRORS]
+        return self
 
 
 class CloseShiftForm(FlaskForm):  # type: ignore[misc]

@@ -24,10 +24,10 @@ from einvoice.services.counter import CounterSale, counter_series, issue_sale
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError, RequestProblemsError
 from einvoice.services.history import document_history
 from einvoice.services.issuing import CatalogueFee
-from einvoice.services.queries import get_document, get_document_xml
+from einvoice.services.queries import get_document, get_document_of_record
 from einvoice.services.search import search_key
 from einvoice.web.auth import end_session, start_session
-from einvoice.web.counter.base import HOME, bp, local_time, page_actor, staff
+from einvoice.web.counter.base import HOME, bp, counter_day, local_time, page_actor, staff
 from einvoice.web.counter.forms import ActionForm, LoginForm, ReceiptForm
 from einvoice.web.logging import security_event
 from einvoice.web.printing import document_pdf
@@ -265,7 +265,7 @@ def done(document_id: int) -> str:
     actor = page_actor()
     assert actor is not None
     engine = runtime().engine
-    document = get_document(engine, document_id, actor)
+    document = get_document(engine, document_id, actor, counter_day=counter_day())
     payment = shifts.payment_of(engine, document_id)
     history = document_history(engine, document_id)
     return render_template(
@@ -293,8 +293,7 @@ def receipt_pdf(document_id: int) -> Response:
     actor = page_actor()
     assert actor is not None
     engine = runtime().engine
-    document = get_document(engine, document_id, actor)
-    xml = get_document_xml(engine, document_id, actor)
+    document, xml = get_document_of_record(engine, document_id, actor, counter_day=counter_day())
     return document_pdf(document, xml, copy=request.args.get("ban-sao") == "1")
 
 
@@ -304,7 +303,7 @@ def vietqr_png(document_id: int) -> Response:
     """The VietQR of a receipt's transfer part, as a PNG (one pixel per module: the page scales it)."""
     actor = page_actor()
     assert actor is not None
-    document = get_document(runtime().engine, document_id, actor)
+    document = get_document(runtime().engine, document_id, actor, counter_day=counter_day())
     payload = _vietqr(shifts.payment_of(runtime().engine, document_id), document["total"])
     if payload is None:
         abort(404)

@@ -13,6 +13,7 @@ from typing import Any
 from flask import request, url_for
 from werkzeug.wrappers import Response
 
+from einvoice.domain.kinds import NAMES, DocumentKind
 from einvoice.finance.export import Column, Sheet
 from einvoice.finance.rules import STATE_LABELS_VI
 from einvoice.render.pdf import html_to_pdf
@@ -24,7 +25,7 @@ from einvoice.web.finance_pages.base import FINANCE, PeriodPageQuery, bp, chosen
 from einvoice.web.printing import inline_pdf
 from einvoice.web.runtime import runtime
 
-KIND_VI = {"receipt": "Biên lai", "invoice": "Hóa đơn"}
+KIND_VI = {kind.value: NAMES[kind].noun_vi.capitalize() for kind in DocumentKind}
 TABLE_COLUMNS = (
     Column("(1) STT", "index", "int"),
     Column("Đơn vị thu", "issuer_name"),
