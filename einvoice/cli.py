@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from einvoice.commands import archive, backup, config, document, gateway, signing, storage, users
+from einvoice.commands import archive, backup, config, devdata, document, gateway, signing, storage, users
 
 
 @click.group()
@@ -16,6 +16,6 @@ def main() -> None:
     """Build, validate, sign and verify Vietnamese e-invoices and e-receipts."""
 
 
-for _module in (document, signing, storage, backup, config, users, gateway, archive):
+for _module in (document, signing, storage, backup, config, users, gateway, archive, devdata):
     for _command in _module.COMMANDS:
         main.add_command(_command)

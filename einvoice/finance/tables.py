@@ -53,15 +53,24 @@ TABLE_TITLES_VI = {
 
 def document_rows(items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Yield one row per line of each document (a document without lines gives one row)."""
+    labels = STATE_LABELS_VI
     for item in items:
-        base = dict(item, state_label=STATE_LABELS_VI.get(item["state"], item["state"]))
-        lines = item.get("lines") or [None]
-        for line in lines:
-            row = dict(base)
-            if line is not None:
-                row.update({f"line_{key}": value for key, value in line.items()})
-                row["line_no"] = line["line_no"]
-            yield row
+        label = labels.get(item["state"], item["state"])
+        lines = item.get("lines")
+        if not lines:
+            yield {**item, "state_label": label}
+            continue
+        for line in lines:  # one dict per row, built in one go: this runs a million times in a big export
+            yield {
+                **item,
+                "state_label": label,
+                "line_no": line["line_no"],
+                "line_code": line["code"],
+                "line_name": line["name"],
+                "line_legal_basis": line["legal_basis"],
+                "line_quantity": line["quantity"],
+                "line_amount": line["amount"],
+            }
 
 
 def documents_sheet(items: Iterable[dict[str, Any]]) -> Sheet:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, select
+from sqlalchemy.engine import Connection
 
 from einvoice.domain.kinds import DocumentKind
 from einvoice.finance.matching import PAYING, Expected, Line, Match, match_lines
@@ -27,6 +28,8 @@ from einvoice.storage.schema import bank_lines, documents, finance_facts
 TRANSFER_METHODS = ("CK", "TM/CK")
 #: How far before a statement's first day receipts are still waited for.
 LOOKBACK_DAYS = 31
+#: Line hashes asked about in one statement.
+CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,32 @@ def line_hash(bank: str, line: StatementLine) -> str:
     return hashlib.sha256("\x1f".join((bank, *line.raw)).encode()).hexdigest()
 
 
+def waiting_query(first: date, last: date) -> Select[Any]:
+    """The receipts that may wait for a transfer issued from ``first`` to ``last`` (the import reads them all)."""
+    d = documents.c
+    return (
+        select(d.id, d.series, d.number, d.total_hundredths, d.issue_date)
+        .join(finance_facts, finance_facts.c.document_id == d.id)
+        .where(
+            d.kind == DocumentKind.RECEIPT,
+            d.state.not_in(NOT_COUNTED),
+            finance_facts.c.payment_method.in_(TRANSFER_METHODS),
+            d.issue_date >= first,
+            d.issue_date <= last,
+        )
+        .order_by(d.id)
+    )
+
+
+def _known(conn: Connection, hashes: list[str]) -> set[str]:
+    """Return which of ``hashes`` are stored already, asking in chunks (drivers cap the parameters of a statement)."""
+    found: set[str] = set()
+    for start in range(0, len(hashes), CHUNK):
+        chunk = hashes[start : start + CHUNK]
+        found.update(conn.execute(select(bank_lines.c.line_hash).where(bank_lines.c.line_hash.in_(chunk))).scalars())
+    return found
+
+
 def import_statement(
     engine: Engine, bank: str, data: bytes, filename: str, *, user_id: int | None, now: datetime
 ) -> ImportResult:
@@ -57,7 +86,7 @@ def import_statement(
     first = min(line.booked_on for line in lines) - timedelta(days=LOOKBACK_DAYS)
     last = max(line.booked_on for line in lines)
     with writing(engine) as conn:
-        known = set(conn.execute(select(bank_lines.c.line_hash).where(bank_lines.c.line_hash.in_(keyed))).scalars())
+        known = _known(conn, list(keyed))
         paid = set(
             conn.execute(
                 select(bank_lines.c.document_id).where(
@@ -65,21 +94,9 @@ def import_statement(
                 )
             ).scalars()
         )
-        d = documents.c
-        rows = conn.execute(
-            select(d.id, d.series, d.number, d.total_hundredths, d.issue_date)
-            .join(finance_facts, finance_facts.c.document_id == d.id)
-            .where(
-                d.kind == DocumentKind.RECEIPT,
-                d.state.not_in(NOT_COUNTED),
-                finance_facts.c.payment_method.in_(TRANSFER_METHODS),
-                d.issue_date >= first,
-                d.issue_date <= last,
-            )
-            .order_by(d.id)
-        ).all()
         receipts = [
-            Expected(r.id, f"{r.series} {r.number}", from_hundredths(r.total_hundredths), r.issue_date) for r in rows
+            Expected(r.id, f"{r.series} {r.number}", from_hundredths(r.total_hundredths), r.issue_date)
+            for r in conn.execute(waiting_query(first, last))
         ]
         new = [(key, line) for key, line in keyed.items() if key not in known]
         matches = match_lines(

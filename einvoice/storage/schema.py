@@ -211,6 +211,11 @@ documents = Table(
     Index("ix_documents_issue_date", "issue_date"),
     Index("ix_documents_party_tax_code", "party_tax_code"),
     Index("ix_documents_corrects_id", "corrects_id"),
+    # The few documents not standing as issued, per period, without reading the others (finance summaries).
+    Index("ix_documents_state_issue_date", "state", "issue_date"),
+    # Covers the receipts a bank statement may pay (einvoice.services.bank.waiting_query): read without the rows,
+    # whose signed XML makes each one a page of its own.
+    Index("ix_documents_issue_date_payable", "issue_date", "kind", "state", "series", "number", "total_hundredths"),
 )
 
 #: Every change of a document's state, with who and when (the lifecycle's history; issued documents never change).
@@ -484,6 +489,40 @@ finance_lines = Table(
     Column("amount", DecimalText, nullable=False),
     Column("amount_hundredths", BigInteger, nullable=False),
     Index("ix_finance_lines_document_id", "document_id"),
+)
+
+#: Day totals of the ledger, as issued (state left aside: a document's state changes, these never do), so that a
+#: month's summary reads a few hundred rows instead of every document (``einvoice.services.ledger``). 0 stands for
+#: "no counter" and "no cashier" so that the key has no NULL.
+finance_days = Table(
+    "finance_days",
+    metadata,
+    Column("issue_date", Date, primary_key=True),
+    Column("kind", String(10), primary_key=True),
+    Column("series_id", Integer, primary_key=True),
+    Column("counter_id", Integer, primary_key=True),
+    Column("issued_by", Integer, primary_key=True),
+    Column("payment_method", String(20), primary_key=True),
+    Column("documents", Integer, nullable=False),
+    Column("amount_hundredths", BigInteger, nullable=False),
+)
+
+#: The same per fee: documents holding the fee and the fee's amount; ``fee_key`` is the SHA-256 of code, name and
+#: legal basis (the three can be long, too long for a key).
+finance_day_fees = Table(
+    "finance_day_fees",
+    metadata,
+    Column("issue_date", Date, primary_key=True),
+    Column("kind", String(10), primary_key=True),
+    Column("series_id", Integer, primary_key=True),
+    Column("counter_id", Integer, primary_key=True),
+    Column("issued_by", Integer, primary_key=True),
+    Column("fee_key", String(64), primary_key=True),
+    Column("code", String(40)),
+    Column("name", String(500), nullable=False),
+    Column("legal_basis", String(400)),
+    Column("documents", Integer, nullable=False),
+    Column("amount_hundredths", BigInteger, nullable=False),
 )
 
 #: Imported bank statement lines and the decision about each (``einvoice.services.bank``); a line is known by the
