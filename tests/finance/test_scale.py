@@ -58,7 +58,7 @@ def test_a_replacement_after_the_totals_were_kept(engine: Engine, day: dict[str,
 
 
 def test_migration_totals_what_the_ledger_extracted_before(database_url: str, day: dict[str, Any]) -> None:
-    """Migration 0011 totals the ledger rows extracted before it exactly as recording them one by one does."""
+    """Migration 0012 totals the ledger rows extracted before it exactly as recording them one by one does."""
     engine = make_engine(database_url)
     catch_up(engine)
     recorded = _totals(engine)
@@ -68,7 +68,7 @@ def test_migration_totals_what_the_ledger_extracted_before(database_url: str, da
     config.set_main_option("script_location", str(Path(einvoice.storage.__file__).parent / "migrations"))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0010")
+        command.downgrade(config, "0011")
     migrate(engine)
     assert _totals(engine) == recorded
     engine.dispose()
