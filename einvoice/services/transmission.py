@@ -229,13 +229,14 @@ class Worker:
         """Bring the finance ledger up to date (at most every ``ledger_every``); return how many documents it read.
 
         Finance summaries then find every document's facts extracted, instead of parsing a busy day's XML on the
-        first finance request.
+        first finance request. The worker looks over the whole table (``full``): on PostgreSQL a transaction may commit
+        long after documents numbered above it, which the requests' quick look (recent ids only) would miss.
         """
         now = self.now()
         if self._ledger_at is not None and now < self._ledger_at + self.settings.ledger_every:
             return 0
         self._ledger_at = now
-        return ledger.catch_up(self.engine)
+        return ledger.catch_up(self.engine, full=True)
 
     def _packing_due(self, now: datetime) -> bool:
         """Tell, in one read transaction, whether packing, the daily tables or the webhooks have anything to do."""
