@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from einvoice.domain.kinds import NAMES, DocumentKind
+
 #: States whose documents are left out of the totals.
 NOT_COUNTED = ("replaced", "cancelled")
 
@@ -18,6 +20,9 @@ RULE_VI = (
     "bộ; chứng từ điều chỉnh được cộng phần chênh lệch có dấu (giảm thì trừ). Bảng theo trạng thái liệt kê mọi chứng "
     "từ, kể cả chứng từ không được cộng."
 )
+
+#: The kind of a document as exports and reports name it ("Biên lai", "Hóa đơn").
+KIND_LABELS_VI = {kind.value: NAMES[kind].noun_vi.capitalize() for kind in DocumentKind}
 
 STATE_LABELS_VI = {
     "issued": "Đã phát hành",

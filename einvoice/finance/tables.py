@@ -6,11 +6,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from einvoice.finance.export import Column, Sheet
-from einvoice.finance.rules import STATE_LABELS_VI
+from einvoice.finance.rules import KIND_LABELS_VI, STATE_LABELS_VI
 
 DOCUMENT_COLUMNS = (
     Column("Mã chứng từ", "id", "int"),
-    Column("Loại", "kind"),
+    Column("Loại", "kind_label"),
     Column("Mẫu số/Ký hiệu", "template_series"),
     Column("Số", "number", "int"),
     Column("Ngày lập", "issue_date", "date"),
@@ -53,17 +53,19 @@ TABLE_TITLES_VI = {
 
 def document_rows(items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Yield one row per line of each document (a document without lines gives one row)."""
-    labels = STATE_LABELS_VI
+    labels, kinds = STATE_LABELS_VI, KIND_LABELS_VI
     for item in items:
         label = labels.get(item["state"], item["state"])
+        kind = kinds.get(item["kind"], item["kind"])
         lines = item.get("lines")
         if not lines:
-            yield {**item, "state_label": label}
+            yield {**item, "state_label": label, "kind_label": kind}
             continue
         for line in lines:  # one dict per row, built in one go: this runs a million times in a big export
             yield {
                 **item,
                 "state_label": label,
+                "kind_label": kind,
                 "line_no": line["line_no"],
                 "line_code": line["code"],
                 "line_name": line["name"],

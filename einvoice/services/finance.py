@@ -76,6 +76,15 @@ class Figure:
     counted: bool = True
 
 
+def behind(table: str, figure: Figure) -> dict[str, Any]:
+    """Return the list filters of the documents behind ``figure`` of ``table``: exactly the documents it counts.
+
+    Every table but the states' counts only the documents that count (a replaced one does not), so its list says
+    ``counted=true``; the states' table counts each state, replaced and cancelled ones included.
+    """
+    return dict(figure.filters) if table == "states" else {**figure.filters, "counted": "true"}
+
+
 @dataclass(frozen=True, slots=True)
 class Summary:
     """The reconciliation of a period."""

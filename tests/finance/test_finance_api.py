@@ -36,6 +36,10 @@ def test_summary_through_the_api(api: FlaskClient, auth: Any, day: dict[str, Any
     assert behind["total"] == figure["count"]
     assert sum(Decimal(str(item["total"])) for item in behind["items"]) == Decimal(figure["amount"])
     assert {item["payment_method"] for item in behind["items"]} == {"CK"}
+    for table, figures in body["tables"].items():  # every figure's link lists exactly the documents it counts
+        for each in figures:
+            listed = api.get(each["documents_url"] + "&per_page=100", headers=auth("finance")).get_json()
+            assert listed["total"] == each["count"], (table, each["label"])
 
 
 def test_list_carries_what_finance_reads(api: FlaskClient, auth: Any, day: dict[str, Any]) -> None:
@@ -76,6 +80,7 @@ def test_csv_export_reads_back(api: FlaskClient, auth: Any, day: dict[str, Any])
     assert sum(Decimal(row["Thành tiền"]) for row in counted) == Decimal(body["amount"])
     assert "'" + FORMULA_NAME in {row["Người nộp/Người mua"] for row in rows}
     assert {row["Ngày lập"] for row in rows} == {day["date"].isoformat()}
+    assert {row["Loại"] for row in rows} == {"Biên lai"}  # the kind in words, not the API's "receipt"
 
 
 def test_xlsx_export_reads_back(api: FlaskClient, auth: Any, day: dict[str, Any]) -> None:

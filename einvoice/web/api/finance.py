@@ -20,7 +20,7 @@ from einvoice.finance.export import Sheet, csv_chunks, write_xlsx
 from einvoice.finance.rules import RULE_VI
 from einvoice.finance.tables import documents_sheet, summary_sheet
 from einvoice.services.daily import daily_collections
-from einvoice.services.finance import Period, Summary, summarise
+from einvoice.services.finance import Period, Summary, behind, summarise
 from einvoice.services.finance_list import FinanceFilter, iter_documents, list_documents
 from einvoice.services.usage import usage
 from einvoice.web.api.base import PREFIX, Blueprint
@@ -72,6 +72,9 @@ def _period(args: dict[str, Any]) -> Period:
     return Period(**args)
 
 
+LIST = f"{PREFIX}/finance/documents"
+
+
 def summary_body(summary: Summary) -> dict[str, Any]:
     """The summary as the API answers it, each figure with the URL of the documents behind it."""
     scope = {"date_from": summary.period.date_from.isoformat(), "date_to": summary.period.date_to.isoformat()}
@@ -81,7 +84,7 @@ def summary_body(summary: Summary) -> dict[str, Any]:
             scope[name] = str(value)
     tables = {
         name: [
-            dict(asdict(figure), documents_url=f"{PREFIX}/finance/documents?{urlencode({**scope, **figure.filters})}")
+            dict(asdict(figure), documents_url=f"{LIST}?{urlencode({**scope, **behind(name, figure)})}")
             for figure in figures
         ]
         for name, figures in summary.tables.items()

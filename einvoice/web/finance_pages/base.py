@@ -23,7 +23,7 @@ from einvoice.finance.rules import PAYMENT_LABELS_VI, STATE_LABELS_VI
 from einvoice.render.context import format_date, format_number
 from einvoice.services import report_days
 from einvoice.services.errors import ConflictError, ForbiddenError, NotFoundError
-from einvoice.services.finance import Figure, Period
+from einvoice.services.finance import Figure, Period, behind
 from einvoice.web.api.finance_schemas import PeriodQuery
 from einvoice.web.counter import base as counter_base
 from einvoice.web.counter.base import page_actor
@@ -127,9 +127,8 @@ def documents_url(period: Period, filters: Mapping[str, Any]) -> str:
 
 
 def figure_url(period: Period, table: str, figure: Figure) -> str:
-    """Return the list behind a summary figure: every table but the states' counts only the documents that count."""
-    filters = figure.filters if table == "states" else {**figure.filters, "counted": "true"}
-    return documents_url(period, filters)
+    """Return the list behind a summary figure (see :func:`einvoice.services.finance.behind`)."""
+    return documents_url(period, behind(table, figure))
 
 
 def money(value: Decimal | None) -> str:

@@ -13,9 +13,8 @@ from typing import Any
 from flask import request, url_for
 from werkzeug.wrappers import Response
 
-from einvoice.domain.kinds import NAMES, DocumentKind
 from einvoice.finance.export import Column, Sheet
-from einvoice.finance.rules import STATE_LABELS_VI
+from einvoice.finance.rules import KIND_LABELS_VI, STATE_LABELS_VI
 from einvoice.render.pdf import html_to_pdf
 from einvoice.services import report_days
 from einvoice.services.usage import SeriesUsage, usage
@@ -25,7 +24,6 @@ from einvoice.web.finance_pages.base import FINANCE, PeriodPageQuery, bp, chosen
 from einvoice.web.printing import inline_pdf
 from einvoice.web.runtime import runtime
 
-KIND_VI = {kind.value: NAMES[kind].noun_vi.capitalize() for kind in DocumentKind}
 TABLE_COLUMNS = (
     Column("(1) STT", "index", "int"),
     Column("Đơn vị thu", "issuer_name"),
@@ -70,7 +68,7 @@ def _table_rows(tables: list[report_days.IssuerTable], states: dict[str, str]) -
 
 def _usage_rows(found: list[SeriesUsage]) -> Iterator[dict[str, Any]]:
     for item in found:
-        yield dict(asdict(item), kind_label=KIND_VI.get(item.kind, item.kind))
+        yield dict(asdict(item), kind_label=KIND_LABELS_VI.get(item.kind, item.kind))
 
 
 def _downloads(**args: Any) -> dict[str, str]:
@@ -106,7 +104,12 @@ def usage_report() -> str | Response:
     period = chosen_period(args).period
     found = usage(runtime().engine, period.date_from, period.date_to)
     chosen = {"date_from": period.date_from.isoformat(), "date_to": period.date_to.isoformat()}
-    context: dict[str, Any] = {"period": period, "usage": found, "kinds": KIND_VI, "downloads": _downloads(**chosen)}
+    context: dict[str, Any] = {
+        "period": period,
+        "usage": found,
+        "kinds": KIND_LABELS_VI,
+        "downloads": _downloads(**chosen),
+    }
     name = f"su-dung-{period.date_from.isoformat()}-{period.date_to.isoformat()}"
     file_format = args.get("format")
     if file_format == "pdf":
