@@ -6,12 +6,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from einvoice.finance.chart import daily_svg
+from einvoice.finance.rules import NOT_COUNTED
 from einvoice.services.daily import daily_collections
 from einvoice.services.finance import Period, summarise
+from einvoice.services.ledger import catch_up
+from einvoice.storage.schema import documents
+from einvoice.xmldoc.parse import parse_document
 from einvoice.xmldoc.safe import parse_untrusted
+from tests.tests_support import statements
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -25,6 +30,32 @@ def test_daily_collections_equal_the_summary(engine: Engine, day: dict[str, Any]
     expected = {f.filters["payment_method"]: f.amount for f in summary.tables["payment_methods"]}
     assert dict(days[-1][1]) == expected
     assert days[0][1] == {}
+
+
+def test_daily_collections_equal_a_sum_over_the_stored_xml(engine: Engine, day: dict[str, Any]) -> None:
+    """Per day and payment method, the chart's figures are the counted documents' totals read from their XML."""
+    expected: dict[tuple[Any, str], Decimal] = {}
+    with engine.connect() as conn:
+        for issue_date, state, xml in conn.execute(select(documents.c.issue_date, documents.c.state, documents.c.xml)):
+            if state in NOT_COUNTED:
+                continue
+            document = parse_document(bytes(xml))
+            key = (issue_date, document.payment_method)
+            expected[key] = expected.get(key, Decimal(0)) + document.total_payable
+    days = daily_collections(engine, day["date"] - timedelta(days=1), day["date"] + timedelta(days=1))
+    assert {(d, method): amount for d, amounts in days for method, amount in amounts.items()} == expected
+    assert len(expected) == 3  # cash, transfer and mixed on the fixture's day
+
+
+def test_daily_collections_read_the_day_totals(engine: Engine, day: dict[str, Any]) -> None:
+    """The chart reads the ledger's day totals: it groups documents only of the states not counted, never all."""
+    catch_up(engine)
+    with statements(engine) as seen:
+        daily_collections(engine, day["date"] - timedelta(days=89), day["date"])
+    grouping_documents = [s for s in seen if "FROM documents" in s and "GROUP BY" in s]
+    assert grouping_documents
+    assert all("documents.state IN" in s for s in grouping_documents), grouping_documents
+    assert any("FROM finance_days" in s for s in seen)
 
 
 def test_svg_bars_are_proportional_and_labelled() -> None:
