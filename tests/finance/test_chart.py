@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -74,6 +75,26 @@ def test_svg_bars_are_proportional_and_labelled() -> None:
     assert abs(heights["2026-03-01 Tiền mặt"] / heights["2026-03-01 Chuyển khoản"] - 3) < 0.01
     tallest = heights["2026-03-01 Tiền mặt"] + heights["2026-03-01 Chuyển khoản"]
     assert abs(heights["2026-03-02 Tiền mặt"] / tallest - 0.5) < 0.01
+
+
+def _labels(days: list[Any]) -> list[tuple[float, str]]:
+    root = parse_untrusted(daily_svg(days).encode())
+    return [(float(t.get("x") or 0), t.text or "") for t in root.findall(f"{SVG}text") if "/" in (t.text or "")]
+
+
+def test_long_periods_label_mondays_sparsely() -> None:
+    """90 days get a date under each Monday's bar, far enough apart to read; a month keeps its labels; a year too."""
+    start = date(2026, 3, 2)  # a Monday
+    quarter = [(start + timedelta(days=i), {"TM": Decimal(1000)}) for i in range(90)]
+    labels = _labels(quarter)
+    mondays = [day for day, _ in quarter if day.weekday() == 0]
+    assert [text for _, text in labels] == [f"{d.day:02d}/{d.month:02d}" for d in mondays]
+    assert min(b[0] - a[0] for a, b in pairwise(labels)) >= 40
+    assert len(_labels(quarter[:30])) == 10
+    year = [(start + timedelta(days=i), {}) for i in range(365)]
+    spaced = _labels(year)
+    assert 8 <= len(spaced) <= 14
+    assert min(b[0] - a[0] for a, b in pairwise(spaced)) >= 40
 
 
 def test_payer_text_cannot_break_the_svg() -> None:
