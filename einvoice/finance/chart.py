@@ -6,6 +6,7 @@ The chart is for looking; the same numbers go in a table beside it (the page's a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -19,10 +20,26 @@ COLOURS = {"TM": "#1b5e20", "CK": "#0d47a1", "TM/CK": "#e65100"}
 OTHER = "#4a148c"
 
 Day = tuple[date, Mapping[str, Decimal]]
+#: Up to a month, about this many days get a date under their bar; a longer period labels Mondays.
+MONTH_LABELS = 10
+#: Days of a period whose every Monday can be labelled; a longer one labels every 2nd, 3rd… Monday.
+WEEKLY_LABELS_UP_TO = 91
 
 
 def _money(amount: Decimal) -> str:
     return f"{amount:,.0f}".replace(",", ".")
+
+
+def labelled(index: int, day: date, count: int) -> bool:
+    """Tell whether the bar at ``index`` of ``count`` days gets its date below it (sparse enough to stay readable).
+
+    Up to 31 days: every ``count // 10``-th day. Longer: Mondays, every ``ceil(count / 91)``-th one (weeks counted
+    from a fixed Monday, so a label stays on its day as the period moves).
+    """
+    if count <= 31:
+        return index % max(count // MONTH_LABELS, 1) == 0
+    weeks = math.ceil(count / WEEKLY_LABELS_UP_TO)
+    return day.weekday() == 0 and (day.toordinal() // 7) % weeks == 0
 
 
 def daily_svg(days: Sequence[Day], *, title: str = "Số tiền thu theo ngày") -> str:
@@ -54,7 +71,7 @@ def daily_svg(days: Sequence[Day], *, title: str = "Số tiền thu theo ngày")
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}" fill="{colour}" '
                 f'data-method="{escape(method, {chr(34): "&quot;"})}"><title>{escape(label)}</title></rect>'
             )
-        if len(days) <= 31 and (index % max(len(days) // 10, 1) == 0):
+        if labelled(index, day, len(days)):
             parts.append(
                 f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - 10}" text-anchor="middle" font-size="10">'
                 f"{day.day:02d}/{day.month:02d}</text>"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from einvoice.domain.kinds import NAMES, DocumentKind
+from einvoice.domain.lifecycle import Standing
 
 #: States whose documents are left out of the totals.
 NOT_COUNTED = ("replaced", "cancelled")
@@ -24,13 +25,14 @@ RULE_VI = (
 #: The kind of a document as exports and reports name it ("Biên lai", "Hóa đơn").
 KIND_LABELS_VI = {kind.value: NAMES[kind].noun_vi.capitalize() for kind in DocumentKind}
 
+#: A document's state (its standing, :class:`~einvoice.domain.lifecycle.Standing`) in words: exactly those states.
+#: The authority's answer (accepted, rejected) is the transmission's, not a document state.
 STATE_LABELS_VI = {
-    "issued": "Đã phát hành",
-    "replaced": "Bị thay thế",
-    "adjusted": "Bị điều chỉnh",
-    "explained": "Đã giải trình",
-    "cancelled": "Đã hủy",
-    "rejected": "Cơ quan thuế từ chối",
+    Standing.ISSUED.value: "Đã phát hành",
+    Standing.REPLACED.value: "Bị thay thế",
+    Standing.ADJUSTED.value: "Bị điều chỉnh",
+    Standing.EXPLAINED.value: "Đã giải trình",
+    Standing.CANCELLED.value: "Đã hủy",
 }
 
 PAYMENT_LABELS_VI = {"TM": "Tiền mặt", "CK": "Chuyển khoản", "TM/CK": "Tiền mặt/Chuyển khoản"}

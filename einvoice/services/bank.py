@@ -4,7 +4,9 @@ Idempotent: a line is known by the SHA-256 of its bank and raw cells, so the sam
 changes nothing; a statement overlapping an earlier one adds only its new lines. Receipts waiting for a transfer are
 the receipts paid by transfer (``CK``) or partly by transfer (``TM/CK``) that no earlier line paid; their reference
 is ``<series> <number>`` (which the counter's VietQR reference ``<prefix> <series> <number>`` contains), compared
-as :func:`einvoice.finance.matching.compact` does. The amount expected is the receipt's total.
+as :func:`einvoice.finance.matching.compact` does. The amount expected is the transfer part the counter recorded
+(``counter_payments.transfer``: the total less the cash of a mixed payment); a receipt issued without a counter
+payment (through the API) has no recorded split, so its whole total is expected.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, Select, select
@@ -23,7 +26,7 @@ from einvoice.finance.rules import NOT_COUNTED, from_hundredths
 from einvoice.finance.statements import LAYOUTS, StatementError, StatementLine, parse_statement, read_rows
 from einvoice.services.ledger import catch_up
 from einvoice.storage.engine import writing
-from einvoice.storage.schema import bank_lines, documents, finance_facts
+from einvoice.storage.schema import bank_lines, counter_payments, documents, finance_facts
 
 TRANSFER_METHODS = ("CK", "TM/CK")
 #: How far before a statement's first day receipts are still waited for.
@@ -46,12 +49,22 @@ def line_hash(bank: str, line: StatementLine) -> str:
     return hashlib.sha256("\x1f".join((bank, *line.raw)).encode()).hexdigest()
 
 
+def transfer_part(total_hundredths: int, transfer: Decimal | None) -> Decimal:
+    """Return the amount a transfer receipt waits for: the counter's transfer part, or the total if none is recorded."""
+    return transfer if transfer is not None else from_hundredths(total_hundredths)
+
+
 def waiting_query(first: date, last: date) -> Select[Any]:
-    """The receipts that may wait for a transfer issued from ``first`` to ``last`` (the import reads them all)."""
+    """The receipts that may wait for a transfer issued from ``first`` to ``last`` (the import reads them all).
+
+    ``transfer`` is the transfer part the counter recorded (``None`` for a receipt issued elsewhere):
+    :func:`transfer_part` gives the amount expected.
+    """
     d = documents.c
     return (
-        select(d.id, d.series, d.number, d.total_hundredths, d.issue_date)
+        select(d.id, d.series, d.number, d.total_hundredths, d.issue_date, counter_payments.c.transfer)
         .join(finance_facts, finance_facts.c.document_id == d.id)
+        .outerjoin(counter_payments, counter_payments.c.document_id == d.id)
         .where(
             d.kind == DocumentKind.RECEIPT,
             d.state.not_in(NOT_COUNTED),
@@ -95,7 +108,7 @@ def import_statement(
             ).scalars()
         )
         receipts = [
-            Expected(r.id, f"{r.series} {r.number}", from_hundredths(r.total_hundredths), r.issue_date)
+            Expected(r.id, f"{r.series} {r.number}", transfer_part(r.total_hundredths, r.transfer), r.issue_date)
             for r in conn.execute(waiting_query(first, last))
         ]
         new = [(key, line) for key, line in keyed.items() if key not in known]
@@ -142,15 +155,17 @@ def stored_lines(engine: Engine, date_from: date, date_to: date, outcome: str | 
 
 
 def unpaid_transfers(engine: Engine, date_from: date, date_to: date) -> list[dict[str, Any]]:
-    """Return the transfer receipts of the period that no imported line has paid."""
+    """Return the transfer receipts of the period no imported line has paid, each with the ``transfer`` expected."""
     catch_up(engine)
     d = documents.c
     paid = select(bank_lines.c.id).where(bank_lines.c.document_id == d.id, bank_lines.c.outcome.in_(PAYING)).exists()
     query = (
         select(
-            d.id, d.template, d.series, d.number, d.issue_date, d.total, d.party_name, finance_facts.c.payment_method
+            d.id, d.template, d.series, d.number, d.issue_date, d.total, d.total_hundredths, d.party_name,
+            finance_facts.c.payment_method, counter_payments.c.transfer,
         )
         .join(finance_facts, finance_facts.c.document_id == d.id)
+        .outerjoin(counter_payments, counter_payments.c.document_id == d.id)
         .where(
             d.kind == DocumentKind.RECEIPT,
             d.state.not_in(NOT_COUNTED),
@@ -160,6 +175,9 @@ def unpaid_transfers(engine: Engine, date_from: date, date_to: date) -> list[dic
             ~paid,
         )
         .order_by(d.id)
-    )
+    )  # fmt: skip
     with engine.connect() as conn:
-        return [dict(row) for row in conn.execute(query).mappings()]
+        return [
+            {**row, "transfer": transfer_part(row["total_hundredths"], row["transfer"])}
+            for row in conn.execute(query).mappings()
+        ]

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, Table, distinct, func, select
+from sqlalchemy import ColumnElement, Engine, ScalarSelect, Select, Table, distinct, func, select
 from sqlalchemy.engine import Connection
 
 from einvoice.domain.lifecycle import Standing
@@ -109,16 +109,24 @@ def _add(totals: _Totals, key: Any, count: int, amount: int) -> None:
     entry[1] += amount
 
 
+def issued_method() -> ScalarSelect[Any]:
+    """A document's payment method as issued, looked up per document in the ledger (``None`` before its facts).
+
+    For the few documents read one by one: a join would make PostgreSQL hash the whole ledger.
+    """
+    f = finance_facts.c
+    return select(f.payment_method).where(f.document_id == d.id).scalar_subquery()
+
+
 def summary_queries(period: Period) -> dict[str, Select[Any]]:
     """The four queries of a summary, by name (``bench/bench_finance.py`` prints their plans)."""
     t = finance_days.c
     keys = (t.series_id, t.counter_id, t.issued_by, t.payment_method)
-    f = finance_facts.c
-    # The payment method looked up per document (a few in a hundred): a join would make PostgreSQL hash the whole
-    # ledger. A document without facts yet has none, and is in no total either: it is skipped.
-    method = select(f.payment_method).where(f.document_id == d.id).scalar_subquery()
+    # A document without facts yet has no payment method, and is in no total either: it is skipped.
     others = (
-        select(d.state, d.series_id, d.counter_id, d.issued_by, method.label("payment_method"), d.total_hundredths)
+        select(
+            d.state, d.series_id, d.counter_id, d.issued_by, issued_method().label("payment_method"), d.total_hundredths
+        )
         .where(d.state.in_(OTHER_STATES), *period.conditions())
         .subquery()
     )

@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from einvoice.services.bank import import_statement
+from einvoice.domain.parties import Buyer
+from einvoice.services.bank import import_statement, unpaid_transfers
+from einvoice.services.counter import CounterSale, issue_sale
+from einvoice.services.issuing import CatalogueFee, Toolchain
 from einvoice.services.ledger import catch_up
 from einvoice.storage.schema import bank_lines, documents, finance_facts
 
@@ -85,3 +89,40 @@ def test_import_through_the_api(api: Any, auth: Any, day: dict[str, Any], engine
     wrong = api.post("/api/v1/finance/bank-statements?bank=BIDV", data=data, headers=auth("finance", "stmt-2"))
     assert wrong.status_code == 422
     assert wrong.get_json()["problems"][0]["path"] == "body"
+
+
+def test_mixed_payment_expects_its_transfer_part(
+    engine: Engine, world: dict[str, Any], tools: Toolchain, clock: Any
+) -> None:
+    """A cash + transfer receipt waits for its transfer part: matched on it (reference, then amount), listed with it."""
+    cashier = world["cashier"]
+
+    def sell(key: str, quantity: str) -> Any:
+        sale = CounterSale(
+            series_id=world["receipts"]["id"],
+            fees=(CatalogueFee("LP-CT", Decimal(quantity)),),
+            payer=Buyer(name=f"Người nộp {key}"),
+            method="TM/CK",
+            form_key=key * 20,
+            cash_part=Decimal(1000),
+        )
+        document_id = issue_sale(engine, sale, actor=cashier, now=clock, tools=tools)
+        with engine.connect() as conn:
+            return conn.execute(select(documents).where(documents.c.id == document_id)).one()
+
+    by_reference, by_amount = sell("a", "2"), sell("b", "3")
+    day = by_reference.issue_date
+    unpaid = {r["id"]: r for r in unpaid_transfers(engine, day, day)}
+    assert unpaid[by_reference.id]["transfer"] == by_reference.total - 1000
+    assert unpaid[by_amount.id]["transfer"] == by_amount.total - 1000
+    rows = [
+        (f"LP {by_reference.series} {by_reference.number} chuyen khoan", f"{by_reference.total - 1000:,}"),
+        ("NOP LE PHI", f"{by_amount.total - 1000:,}"),
+    ]
+    now = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    result = import_statement(engine, "VCB", _statement(rows, day), "vcb.csv", user_id=None, now=now)
+    assert [(m.outcome, m.document_id) for m in result.matches] == [
+        ("exact", by_reference.id),
+        ("amount_date", by_amount.id),
+    ]
+    assert not {by_reference.id, by_amount.id} & {r["id"] for r in unpaid_transfers(engine, day, day)}

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from einvoice.domain.lifecycle import Standing
+from einvoice.finance.rules import NOT_COUNTED, STATE_LABELS_VI
 from einvoice.services.finance import Period, summarise
 from einvoice.services.ledger import catch_up
 from einvoice.storage.schema import documents, finance_facts
@@ -77,3 +79,9 @@ def test_ledger_catch_up_is_idempotent(engine: Engine, day: dict[str, Any]) -> N
         facts = conn.execute(select(finance_facts.c.document_id)).scalars().all()
         ids = conn.execute(select(documents.c.id)).scalars().all()
     assert sorted(facts) == sorted(ids)
+
+
+def test_state_labels_are_exactly_the_lifecycle_states() -> None:
+    """Every state a document can have has its words, and no label names a state a document cannot have."""
+    assert set(STATE_LABELS_VI) == {state.value for state in Standing}
+    assert set(NOT_COUNTED) <= set(STATE_LABELS_VI)

@@ -85,6 +85,7 @@ class UnpaidOut(Schema):
     number = fields.Integer()
     issue_date = fields.Date()
     total = Money()
+    transfer = Money(metadata={"description": "the transfer part expected (the total less a mixed payment's cash)"})
     party_name = fields.String(allow_none=True)
     payment_method = fields.String()
 
