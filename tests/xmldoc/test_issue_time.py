@@ -14,10 +14,10 @@ from decimal import Decimal
 
 import builders
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from xmldoc.test_properties import goods_lines, quantities
-from xmldoc.test_properties_currency import _invoice, currencies, drawn_lines, exchange_rates
+from xmldoc.test_properties_currency import SETTINGS, _invoice, currencies, drawn_lines, exchange_rates
 
 from einvoice.domain.documents import Document, Invoice, Receipt
 from einvoice.domain.totals import fee_line, make_receipt
@@ -27,9 +27,6 @@ from einvoice.xmldoc.profiles import Profile
 from einvoice.xmldoc.rules import judge_rules
 from einvoice.xmldoc.validate import validate_document
 
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
 fee_amounts = st.lists(
     st.tuples(quantities, st.decimals(min_value=0, max_value=10**9, places=0)), min_size=1, max_size=30
 )
