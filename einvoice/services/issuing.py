@@ -157,7 +157,8 @@ class IssuedDocument:
 class Toolchain:
     """The document steps the transaction calls: validate the built XML, sign it with the issuer's certificate."""
 
-    validate: Callable[[bytes], Sequence[Problem]]
+    #: Judges what the builder made (:func:`einvoice.xmldoc.validate.validate_document` does, without reading it back).
+    validate: Callable[[BuiltDocument], Sequence[Problem]]
     #: Signs what the builder made (its bytes and their canonical signed part) and returns the signed bytes.
     sign: Callable[[BuiltDocument, Row, datetime], bytes]
 
@@ -231,7 +232,7 @@ def _issue_once(
     lookup_code = new_lookup_code()
     composed = compose(conn, request, row, issuer, actor, issue_date, number, lookup_code)
     total, currency, party = composed.total, composed.currency, composed.party
-    problems = tools.validate(composed.built.xml)
+    problems = tools.validate(composed.built)
     if problems:
         raise InvalidDocumentError(problems)
     signed = tools.sign(composed.built, issuer, moment)

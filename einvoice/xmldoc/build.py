@@ -229,16 +229,20 @@ def _invoice_totals(out: _Writer, invoice: Invoice) -> None:
 
 @dataclass(frozen=True, slots=True)
 class BuiltDocument:
-    """What the builder made: the final unsigned bytes, and their data element as parsed from them.
+    """What the builder made: the final unsigned bytes, their data element as parsed from them, and its source.
 
     The signer canonicalises ``data`` (the ``DLHDon``/``DLBLai`` element, never changed) instead of parsing and
-    checking ``xml`` as an outside document (:func:`einvoice.xmldoc.sign.sign_built`); only this module makes them.
+    checking ``xml`` as an outside document (:func:`einvoice.xmldoc.sign.sign_built`); issue-time validation checks
+    the XSD on that same tree and the rules on ``document`` instead of reading ``xml`` back
+    (:func:`einvoice.xmldoc.validate.validate_document`). Invoices and receipts are made only by this module.
     """
 
     xml: bytes
     root_tag: str
     data_id: str
     data: etree._Element
+    #: The document the bytes were built from (``None`` for messages that are not invoices or receipts).
+    document: Document | None = None
 
 
 def _qr(document: Document) -> str:
@@ -258,10 +262,12 @@ def _finish(out: _Writer, root: str, qr: str, signer_slot: str) -> bytes:
     return out.bytes()
 
 
-def _built(xml: bytes, xml_format: formats.XmlFormat) -> BuiltDocument:
-    """Return the bytes with the data element of their parse, which the signer canonicalises."""
+def _built(document: Document) -> BuiltDocument:
+    """Return the bytes of ``document`` with the data element of their parse, which the signer canonicalises."""
+    xml_format = formats.FORMATS[document.kind]
+    xml = build_document(document)
     root = parse_untrusted(xml)
-    return BuiltDocument(xml, xml_format.root, xml_format.data, root[0])
+    return BuiltDocument(xml, xml_format.root, xml_format.data, root[0], document)
 
 
 def build_document(document: Document) -> bytes:
@@ -271,7 +277,7 @@ def build_document(document: Document) -> bytes:
 
 def build_for_signing(document: Document) -> BuiltDocument:
     """Return the unsigned XML of a document of any kind with its in-memory signed element, for ``sign_built``."""
-    return _built(build_document(document), formats.FORMATS[document.kind])
+    return _built(document)
 
 
 def build_invoice(invoice: Invoice) -> bytes:
@@ -281,7 +287,7 @@ def build_invoice(invoice: Invoice) -> bytes:
 
 def build_invoice_for_signing(invoice: Invoice) -> BuiltDocument:
     """Return the unsigned XML of ``invoice`` with its in-memory ``DLHDon``, for :func:`sign_built`."""
-    return _built(_invoice_xml(invoice), formats.INVOICE)
+    return _built(invoice)
 
 
 def build_receipt(receipt: Receipt) -> bytes:
@@ -291,7 +297,7 @@ def build_receipt(receipt: Receipt) -> bytes:
 
 def build_receipt_for_signing(receipt: Receipt) -> BuiltDocument:
     """Return the unsigned XML of ``receipt`` with its in-memory ``DLBLai``, for :func:`sign_built`."""
-    return _built(_receipt_xml(receipt), formats.RECEIPT)
+    return _built(receipt)
 
 
 def _invoice_xml(invoice: Invoice) -> bytes:

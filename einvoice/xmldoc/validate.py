@@ -1,9 +1,11 @@
 """Validation of an XML document: the hardened parse, its XSD, then the business rules, every problem collected.
 
 Two profiles (:mod:`einvoice.xmldoc.profiles`): ``validate_document`` judges what we emit, strictly, and is what the
-issuing transaction runs; ``judge_document`` with :attr:`Profile.READ` judges what others emit as the authority does,
-with warnings for what is unusual but accepted. libxml2 reports one content error per element at most, so a document
-that fails its XSD is checked again in two passes (:mod:`einvoice.xmldoc.structure`) that report every fault.
+issuing transaction runs (given the builder's :class:`~einvoice.xmldoc.build.BuiltDocument`, it does not read the
+XML back, see :func:`_judge_built`); ``judge_document`` with :attr:`Profile.READ` judges what others emit as the
+authority does, with warnings for what is unusual but accepted. libxml2 reports one content error per element at
+most, so a document that fails its XSD is checked again in two passes (:mod:`einvoice.xmldoc.structure`) that report
+every fault.
 
 Schemas are compiled once per thread (libxml2 validation contexts are not shared across threads) and validated with
 lxml, which measured about 100× faster than xmlschema here. XSD messages keep libxml2's English text and get a
@@ -23,6 +25,7 @@ from lxml import etree
 from einvoice.domain.errors import InvalidDocumentError, Problem, UnsafeInputError
 from einvoice.resources import schemas_dir
 from einvoice.xmldoc import formats, reading
+from einvoice.xmldoc.build import BuiltDocument
 from einvoice.xmldoc.parse import load_root, read_document
 from einvoice.xmldoc.profiles import Profile
 from einvoice.xmldoc.rules import judge_rules
@@ -141,9 +144,30 @@ def judge_document(xml: bytes, profile: Profile = Profile.READ) -> Judgement:
     return Judgement(tuple(errors + reading_problems + rule_errors), tuple(warnings + rule_warnings))
 
 
-def validate_document(xml: bytes, profile: Profile = Profile.EMIT) -> list[Problem]:
-    """Return every error of an invoice or receipt under ``profile`` (strict by default: what we issue)."""
+def validate_document(xml: bytes | BuiltDocument, profile: Profile = Profile.EMIT) -> list[Problem]:
+    """Return every error of an invoice or receipt under ``profile`` (strict by default: what we issue).
+
+    ``xml`` is bytes from anywhere, or what our builder just made (at issue time), judged then by :func:`_judge_built`.
+    """
+    if isinstance(xml, BuiltDocument):
+        return _judge_built(xml) if profile is Profile.EMIT else validate_document(xml.xml, profile)
     return list(judge_document(xml, profile).errors)
+
+
+def _judge_built(built: BuiltDocument) -> list[Problem]:
+    """Judge what the builder made without reading its XML back: the XSD on its parsed tree (the one the signer
+    canonicalises), the rules on the document it was built from.
+
+    Reading back gives that same document (``tests/xmldoc/test_issue_time.py``), so the rules would say the same of
+    it. Whenever anything is wrong, the bytes are judged in full, read back as ever: a refused document lists exactly
+    the problems, codes and paths it always did.
+    """
+    root = built.data.getparent()
+    if built.document is None or root is None:
+        return validate_document(built.xml)
+    if schema_for(str(root.tag)).validate(root) and not judge_rules(built.document, Profile.EMIT)[0]:
+        return []
+    return validate_document(built.xml)
 
 
 def _standalone(root: etree._Element) -> etree._Element:
