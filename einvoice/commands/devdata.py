@@ -31,6 +31,7 @@ import click
 from sqlalchemy import Engine, func, select, text
 
 from einvoice.commands.storage import URL_HELP, resolve_url
+from einvoice.domain.kinds import DocumentKind
 from einvoice.domain.lookup import ALPHABET
 from einvoice.domain.parties import Buyer
 from einvoice.domain.vntime import local_date
@@ -98,7 +99,7 @@ def _set_up(engine: Engine, data_dir: Path, year: int) -> tuple[int, list[Actor]
             catalogue.create_series(
                 engine,
                 issuer_id=issuer["id"],
-                kind="receipt",
+                kind=DocumentKind.RECEIPT,
                 template="EBL01",
                 symbol=f"{year % 100:02d}TG{'ABC'[i]}",
                 counter_id=counter["id"],
