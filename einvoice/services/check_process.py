@@ -74,6 +74,8 @@ class CheckConfig:
     trust_dir: Path | None
     production: bool
     nice: int = 10
+    #: Development roots (the local authority simulator's), trusted in development for documents we stored only.
+    development_roots: tuple[Path, ...] = ()
 
 
 class CheckProcess:
@@ -254,13 +256,21 @@ def serve(parent_pid: int, source: IO[bytes], sink: IO[bytes]) -> None:
     engine = make_engine(config.database_url)
     folder = config.trust_dir
     trust = TrustStore.from_directory(folder) if folder is not None and folder.is_dir() else None
+    extra = [
+        root
+        for path in config.development_roots
+        if path.is_file()
+        for root in x509.load_pem_x509_certificates(path.read_bytes())
+    ]
+    stored_trust = TrustStore([*(trust.roots if trust is not None else ()), *extra]) if extra else trust
     while True:
         try:
             xml = _read_message(source, None)
         except EOFError:  # the worker is gone or closed us
             return
         try:
-            answer = _dumps((True, portable(check_document(engine, xml, trust=trust, production=config.production))))
+            check = check_document(engine, xml, trust=trust, production=config.production, stored_trust=stored_trust)
+            answer = _dumps((True, portable(check)))
         except Exception:  # the worker must hear of any failure at once, not wait for its timeout
             traceback.print_exc()
             answer = _dumps((False, traceback.format_exc(limit=-1).strip()))

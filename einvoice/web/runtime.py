@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, select
 
 from einvoice.domain.errors import EInvoiceError
+from einvoice.gateway.simulator import authority_root_path
 from einvoice.services.check_process import CheckConfig, CheckProcess
 from einvoice.services.issuing import Now, Toolchain
 from einvoice.settings import Settings
@@ -130,7 +131,9 @@ def build_runtime(app: Flask) -> Runtime:
 
         tools = pkcs12_toolchain()
     clock = cast(Callable[[], datetime], app.config.get("CLOCK") or utc_now)
-    check = CheckConfig(url, settings.trust_dir, settings.env == "production", settings.public_check_nice)
+    production = settings.env == "production"
+    roots = () if production else (authority_root_path(settings.data_dir),)
+    check = CheckConfig(url, settings.trust_dir, production, settings.public_check_nice, roots)
     return Runtime(engine, tools, clock, CheckProcess(check, timeout=settings.public_check_timeout_seconds))
 
 

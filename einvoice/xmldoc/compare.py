@@ -53,6 +53,7 @@ class Identity:
     series: str
     number: int | None
     lookup_code: str | None
+    authority_code: str | None = None  # the MCCQT of a coded invoice, when the upload carries one
 
 
 @dataclass(frozen=True)
@@ -104,14 +105,17 @@ def identity_of(xml: bytes) -> Identity | None:
         series=series,
         number=int(number) if number.isdigit() else None,
         lookup_code=lookup[0] if lookup else None,
+        authority_code=document.findtext(dsig.AUTHORITY_CODE),
     )
 
 
-def compare_documents(uploaded: bytes, stored: bytes) -> Comparison:
+def compare_documents(uploaded: bytes, stored: bytes, *, coded: bool = False) -> Comparison:
     """Compare the upload with the stored document: identical bytes (or document element), else the parts that differ.
 
     Signatures the buyer or the tax authority added after issue, and the authority's code, are left out of the
-    comparison; everything else counts, the unsigned parts too (a changed payment QR code is a difference).
+    comparison; everything else counts, the unsigned parts too (a changed payment QR code is a difference). An upload
+    that carries the authority's code (``coded``) is compared with the coded record, the authority's code and
+    signature included: only the buyer's signature is left out.
     """
     if uploaded == stored:
         return Comparison(identical=True)
@@ -119,7 +123,7 @@ def compare_documents(uploaded: bytes, stored: bytes) -> Comparison:
     if mine is None or theirs is None or mine.tag != theirs.tag:
         return Comparison(identical=False, differences=("toàn bộ tệp",))
     for document in (mine, theirs):
-        for path in _ADDED_LATER:
+        for path in _ADDED_LATER[:1] if coded else _ADDED_LATER:
             for element in document.findall(path):
                 element.getparent().remove(element)  # type: ignore[union-attr]
     if _c14n(mine) == _c14n(theirs):
@@ -155,6 +159,10 @@ def _part_of(leaf: tuple[str, str, str], layout: dsig.Layout) -> str:
     if path.startswith(f"{layout.data}/"):
         inner = path.split("/", 1)[1]
         return next((name for prefix, name in PARTS if inner.startswith(prefix)), "nội dung khác")
+    if path.startswith(dsig.AUTHORITY_CODE):
+        return "mã của cơ quan thuế"
+    if path.startswith(f"DSCKS/{dsig.AUTHORITY_ROLE}"):
+        return "chữ ký số của cơ quan thuế"
     if path.startswith("DSCKS"):
         return "chữ ký số của đơn vị phát hành"
     if path.startswith("DLQRCode"):

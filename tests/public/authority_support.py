@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
+from flask import Flask
 from public.lookup_support import sign_as_issuer
 from sqlalchemy import Engine, func, select
 
@@ -20,7 +22,7 @@ from einvoice.gateway.http import HttpGateway, HttpSettings
 from einvoice.gateway.simulator import SimulatedAuthority, authority_signer, create_simulator, judge_as_authority
 from einvoice.services.outbox import Addressing
 from einvoice.services.transmission import Worker, WorkerSettings
-from einvoice.storage.schema import outbox_items, outbox_messages
+from einvoice.storage.schema import coded_documents, outbox_items, outbox_messages
 
 TOKEN = "authority-test-token"
 #: What the simulated authority says when it refuses an invoice for the buyer's tax code (a 204 reason).
@@ -74,3 +76,31 @@ def _settled(engine: Engine) -> bool:
             select(func.count()).where(outbox_messages.c.state.in_(("pending", "sent")))
         ).scalar_one()
     return unpacked == 0 and open_messages == 0
+
+
+def invoice_body(world: dict[str, Any], buyer_tax_code: str = "0309876543") -> dict[str, Any]:
+    """Return the body of an invoice of ten reams of paper to ``buyer_tax_code`` in the world's invoice series."""
+    return {
+        "series_id": world["invoices"]["id"],
+        "buyer": {"name": "CÔNG TY CỔ PHẦN XYZ", "tax_code": buyer_tax_code, "address": "12 Nguyễn Huệ"},
+        "lines": [{"name": "Giấy A4", "quantity": "10", "unit_price": 50000, "vat_rate": "10%", "unit": "Ram"}],
+    }
+
+
+def issue(app: Flask, auth: Any, key: str, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Issue ``body`` as a ``kind`` through the API as the cashier (idempotency ``key``); return the answer."""
+    answer = app.test_client().post(f"/api/v1/{kind}s", json=body, headers=auth("cashier", key))
+    assert answer.status_code == 201, answer.get_json()
+    issued: dict[str, Any] = answer.get_json()
+    return issued
+
+
+def coded_record(engine: Engine, document_id: int) -> tuple[bytes, str]:
+    """Return the coded XML (the document of record) and the authority's code of the document ``document_id``."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(coded_documents.c.xml, coded_documents.c.authority_code).where(
+                coded_documents.c.document_id == document_id
+            )
+        ).one()
+    return bytes(row.xml), str(row.authority_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -110,6 +111,11 @@ def renumber(xml: bytes, template: str | None = None, number: int | None = None)
     if number is not None:
         changed = re.sub(rb"<SBLai>[^<]*</SBLai>", f"<SBLai>{number}</SBLai>".encode(), changed)
     return changed
+
+
+def as_upload(data: bytes) -> io.BytesIO:
+    """Return ``data`` as a file to post in the check page's form."""
+    return io.BytesIO(data)
 
 
 def headline(html: bytes) -> str:

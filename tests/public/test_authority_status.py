@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from public.authority_support import WRONG_BUYER, refusing, simulated_authority, transmit
+from public.authority_support import (
+    WRONG_BUYER,
+    coded_record,
+    invoice_body,
+    issue,
+    refusing,
+    simulated_authority,
+    transmit,
+)
 from public.lookup_support import make_public_app, text_of
 from render.pdftools import flat, pdf_text
 from render.signed_docs import ROOT_CA
@@ -31,45 +39,20 @@ pytestmark = pytest.mark.slow
 REFUSED_BUYER = "0301111111"
 
 
-def _invoice(world: dict[str, Any], buyer_tax_code: str = "0309876543") -> dict[str, Any]:
-    return {
-        "series_id": world["invoices"]["id"],
-        "buyer": {"name": "CÔNG TY CỔ PHẦN XYZ", "tax_code": buyer_tax_code, "address": "12 Nguyễn Huệ"},
-        "lines": [{"name": "Giấy A4", "quantity": "10", "unit_price": 50000, "vat_rate": "10%", "unit": "Ram"}],
-    }
-
-
-def _issue(app: Flask, auth: Any, key: str, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    answer = app.test_client().post(f"/api/v1/{kind}s", json=body, headers=auth("cashier", key))
-    assert answer.status_code == 201, answer.get_json()
-    issued: dict[str, Any] = answer.get_json()
-    return issued
-
-
 def _page(public: FlaskClient, issued: dict[str, Any]) -> str:
     answer = public.get(f"/tra-cuu/{format_lookup_code(issued['lookup_code'])}")
     assert answer.status_code == 200
     return text_of(answer.data)
 
 
-def _coded(engine: Engine, document_id: int) -> tuple[bytes, str]:
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(coded_documents.c.xml, coded_documents.c.authority_code).where(
-                coded_documents.c.document_id == document_id
-            )
-        ).one()
-    return bytes(row.xml), str(row.authority_code)
-
-
 def test_a_coded_invoice_is_looked_up_downloaded_and_printed_as_the_authority_coded_it(
     public_app: Flask, public: FlaskClient, world: dict[str, Any], auth: Any, engine: Engine, clock: Any, tmp_path: Path
 ) -> None:
     """Before its code: "Chờ cơ quan thuế cấp mã"; after: the code, the coded bytes everywhere, both signatures."""
-    issued = _issue(public_app, auth, "coded-1", "invoice", _invoice(world))
+    issued = issue(public_app, auth, "coded-1", "invoice", invoice_body(world))
     assert "Chờ cơ quan thuế cấp mã" in _page(public, issued)
     transmit(engine, simulated_authority(tmp_path / "data", clock), clock)
-    coded, code = _coded(engine, issued["id"])
+    coded, code = coded_record(engine, issued["id"])
     with engine.connect() as conn:
         as_issued = bytes(conn.execute(select(documents.c.xml).where(documents.c.id == issued["id"])).scalar_one())
 
@@ -104,10 +87,10 @@ def test_the_document_resource_lists_its_messages_with_the_authority(
     public_app: Flask, world: dict[str, Any], auth: Any, engine: Engine, clock: Any, tmp_path: Path
 ) -> None:
     """The 200 we sent, then its 999 and 202 (answering its MTDiep), beside the state changes; the record is coded."""
-    issued = _issue(public_app, auth, "coded-2", "invoice", _invoice(world))
+    issued = issue(public_app, auth, "coded-2", "invoice", invoice_body(world))
     transmit(engine, simulated_authority(tmp_path / "data", clock), clock)
     detail = public_app.test_client().get(f"/api/v1/documents/{issued['id']}", headers=auth("finance")).get_json()
-    _, code = _coded(engine, issued["id"])
+    _, code = coded_record(engine, issued["id"])
     assert (detail["authority_code"], detail["record"]) == (code, "coded")
     assert detail["issued_xml_url"] == f"/api/v1/documents/{issued['id']}/xml?version=issued"
     messages = detail["history"]["messages"]
@@ -129,7 +112,7 @@ def test_a_refused_invoice_shows_the_authority_s_reasons(
     public_app: Flask, public: FlaskClient, world: dict[str, Any], auth: Any, engine: Engine, clock: Any, tmp_path: Path
 ) -> None:
     """A 204 refusing the code: the page says so, with MLoi/MTLoi/HDXLy; the API lists the same reasons."""
-    issued = _issue(public_app, auth, "refused-1", "invoice", _invoice(world, REFUSED_BUYER))
+    issued = issue(public_app, auth, "refused-1", "invoice", invoice_body(world, REFUSED_BUYER))
     transmit(engine, simulated_authority(tmp_path / "data", clock, refusing(REFUSED_BUYER.encode())), clock)
     page = _page(public, issued)
     assert "Cơ quan thuế từ chối cấp mã cho hóa đơn này" in page
@@ -151,7 +134,7 @@ def test_a_receipt_says_whether_it_went_in_the_day_s_table(
 ) -> None:
     """Before the evening: waits for the day's table; after 20:00 the table goes and the authority takes it."""
     body = {"series_id": world["receipts"]["id"], "payer": {"name": "Trần Thị Bích"}, "fees": [{"code": "LP-KS"}]}
-    issued = _issue(public_app, auth, "receipt-1", "receipt", body)
+    issued = issue(public_app, auth, "receipt-1", "receipt", body)
     assert "Chưa gửi cơ quan thuế: biên lai sẽ được gửi trong bảng tổng hợp biên lai ngày 02/03/2026" in _page(
         public, issued
     )
@@ -177,7 +160,7 @@ def test_the_coded_record_is_intact_only_by_chain_and_bytes(
     untrusting = make_public_app(engine, clock, tmp_path / "untrusting")
     trusting = make_public_app(engine, clock, tmp_path / "trusting")
     try:
-        issued = _issue(untrusting, auth, "chain-1", "invoice", _invoice(world))
+        issued = issue(untrusting, auth, "chain-1", "invoice", invoice_body(world))
         transmit(engine, simulated_authority(simulator, clock), clock)
         page = _page(untrusting.test_client(), issued)
         assert "Chưa xác thực được chữ ký của cơ quan thuế" in page
@@ -188,7 +171,7 @@ def test_the_coded_record_is_intact_only_by_chain_and_bytes(
         shutil.copy(authority_root_path(simulator), root)
         assert "Chứng từ còn nguyên vẹn" in _page(trusting.test_client(), issued)
 
-        coded, code = _coded(engine, issued["id"])
+        coded, code = coded_record(engine, issued["id"])
         altered = coded.replace(code.encode(), code[::-1].encode())
         assert altered != coded
         with engine.begin() as conn:
@@ -201,15 +184,15 @@ def test_the_coded_record_is_intact_only_by_chain_and_bytes(
         dispose(trusting)
 
 
-def test_xmlsec1_verifies_both_signatures_of_a_coded_invoice(
+def test_xmlsec1_verifies_both_signatures_of_a_codedinvoice_body(
     public_app: Flask, world: dict[str, Any], auth: Any, engine: Engine, clock: Any, tmp_path: Path
 ) -> None:
     """xmlsec1, trusting the issuer's root and the authority's root (never a subject), verifies NBan and CQT."""
     binary = shutil.which("xmlsec1")
     assert binary is not None, "xmlsec1 is installed by scripts/test.sh"
-    issued = _issue(public_app, auth, "xmlsec-1", "invoice", _invoice(world))
+    issued = issue(public_app, auth, "xmlsec-1", "invoice", invoice_body(world))
     transmit(engine, simulated_authority(tmp_path / "data", clock), clock)
-    coded, _ = _coded(engine, issued["id"])
+    coded, _ = coded_record(engine, issued["id"])
     path = tmp_path / "coded.xml"
     path.write_bytes(coded)
     for slot, root in (("NBan", ROOT_CA), ("CQT", authority_root_path(tmp_path / "data"))):

@@ -21,6 +21,7 @@ from public.forgery import (
     PRODUCTION,
     UNCONFIRMED,
     VALID,
+    as_upload,
     fake_dev_ca,
     forge_payer,
     headline,
@@ -106,7 +107,7 @@ def genuine(checker: Flask, auth: Any, world: dict[str, Any], engine: Engine) ->
 def test_check_page_headline(checker: Flask, genuine: bytes, case: str) -> None:
     """The check page gives each upload of the table its headline: forgeries are red or amber, never green."""
     make, expected, words = CASES[case]
-    page = checker.test_client().post("/tra-cuu/kiem-tra", data={"tep": (_upload(make(genuine)), "bien-lai.xml")})
+    page = checker.test_client().post("/tra-cuu/kiem-tra", data={"tep": (as_upload(make(genuine)), "bien-lai.xml")})
     assert page.status_code == 200
     assert headline(page.data) == expected
     text = verdict_block(page.data)
@@ -140,7 +141,7 @@ def test_verify_api_verdict(checker: Flask, genuine: bytes, auth: Any, case: str
 def test_differences_name_the_parts_never_the_stored_values(checker: Flask, genuine: bytes) -> None:
     """A forged payer is reported as a difference in the payer; the real payer's name is not revealed."""
     forged = resign(forge_payer(genuine), _SELF_SIGNED)
-    page = checker.test_client().post("/tra-cuu/kiem-tra", data={"tep": (_upload(forged), "x.xml")})
+    page = checker.test_client().post("/tra-cuu/kiem-tra", data={"tep": (as_upload(forged), "x.xml")})
     assert "người nộp tiền" in verdict_block(page.data)
     assert "Trần Thị Bích" not in page.data.decode()
     assert "Trần" not in verdict_block(page.data)
@@ -155,17 +156,11 @@ def test_a_document_naming_nothing_of_ours_is_judged_by_its_signer_only(
     app = make_public_app(engine, clock, tmp_path / "bare", TRUST_DIR=None)
     try:
         upload = resign(renumber(genuine, template="EBL02"), _SELF_SIGNED)
-        page = app.test_client().post("/tra-cuu/kiem-tra", data={"tep": (_upload(upload), "x.xml")})
+        page = app.test_client().post("/tra-cuu/kiem-tra", data={"tep": (as_upload(upload), "x.xml")})
         assert headline(page.data) == UNCONFIRMED
         shutil.rmtree(tmp_path / "bare", ignore_errors=True)
     finally:
         dispose(app)
-
-
-def _upload(data: bytes) -> Any:
-    import io
-
-    return io.BytesIO(data)
 
 
 def test_verify_api_answers_503_while_the_check_slots_are_taken(checker: Flask, genuine: bytes, auth: Any) -> None:

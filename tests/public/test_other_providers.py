@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from public.forgery import PRODUCTION, UNCONFIRMED, VALID, headline, verdict_block
+from public.forgery import PRODUCTION, UNCONFIRMED, VALID, as_upload, headline, verdict_block
 from public.lookup_support import make_public_app
 from signing.support import REAL_XML
 from sqlalchemy import Engine
@@ -110,14 +110,8 @@ def test_check_page_on_a_real_invoice(
         pem = certificate.public_bytes(serialization.Encoding.PEM)
         (Path(app.config["TRUST_DIR"]) / "ca2-signer.pem").write_bytes(pem)
     try:
-        page = app.test_client().post("/tra-cuu/kiem-tra", data={"tep": (_upload(xml), "hoa-don.xml")})
+        page = app.test_client().post("/tra-cuu/kiem-tra", data={"tep": (as_upload(xml), "hoa-don.xml")})
         assert headline(page.data) == (VALID if pinned else UNCONFIRMED)
         assert "Trùng khớp" not in verdict_block(page.data)  # not ours: nothing to compare with
     finally:
         dispose(app)
-
-
-def _upload(data: bytes) -> Any:
-    import io
-
-    return io.BytesIO(data)
