@@ -61,8 +61,14 @@ def waiting_query(first: date, last: date) -> Select[Any]:
     :func:`transfer_part` gives the amount expected.
     """
     d = documents.c
+    return _transfer_receipts(first, last, d.id, d.series, d.number, d.total_hundredths, d.issue_date)
+
+
+def _transfer_receipts(first: date, last: date, *columns: Any) -> Select[Any]:
+    """The counted transfer receipts issued from ``first`` to ``last``: ``columns`` and the counter's transfer part."""
+    d = documents.c
     return (
-        select(d.id, d.series, d.number, d.total_hundredths, d.issue_date, counter_payments.c.transfer)
+        select(*columns, counter_payments.c.transfer)
         .join(finance_facts, finance_facts.c.document_id == d.id)
         .outerjoin(counter_payments, counter_payments.c.document_id == d.id)
         .where(
@@ -159,23 +165,11 @@ def unpaid_transfers(engine: Engine, date_from: date, date_to: date) -> list[dic
     catch_up(engine)
     d = documents.c
     paid = select(bank_lines.c.id).where(bank_lines.c.document_id == d.id, bank_lines.c.outcome.in_(PAYING)).exists()
-    query = (
-        select(
-            d.id, d.template, d.series, d.number, d.issue_date, d.total, d.total_hundredths, d.party_name,
-            finance_facts.c.payment_method, counter_payments.c.transfer,
-        )
-        .join(finance_facts, finance_facts.c.document_id == d.id)
-        .outerjoin(counter_payments, counter_payments.c.document_id == d.id)
-        .where(
-            d.kind == DocumentKind.RECEIPT,
-            d.state.not_in(NOT_COUNTED),
-            finance_facts.c.payment_method.in_(TRANSFER_METHODS),
-            d.issue_date >= date_from,
-            d.issue_date <= date_to,
-            ~paid,
-        )
-        .order_by(d.id)
-    )  # fmt: skip
+    query = _transfer_receipts(
+        date_from, date_to,
+        d.id, d.template, d.series, d.number, d.issue_date, d.total, d.total_hundredths, d.party_name,
+        finance_facts.c.payment_method,
+    ).where(~paid)  # fmt: skip
     with engine.connect() as conn:
         return [
             {**row, "transfer": transfer_part(row["total_hundredths"], row["transfer"])}
