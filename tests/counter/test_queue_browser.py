@@ -32,7 +32,7 @@ def test_collect_a_fee_request_and_see_an_error(
         try:
             day = Day(browser.new_page(viewport=VIEWPORTS["desktop"]), "queue", keyboard_only=True)
             page, keys = day.page, day.page.keyboard
-            page.goto(live_url + "/dang-nhap")
+            day.open(live_url + "/dang-nhap", "username")
             keys.type(world["users"]["cashier"]["username"])
             keys.press("Tab")
             keys.type(PASSWORDS["cashier"])
@@ -44,7 +44,7 @@ def test_collect_a_fee_request_and_see_an_error(
             assert page.title().startswith("Lỗi: ")
             day.check("01-error-summary")
 
-            page.goto(live_url + "/quay/ho-so")
+            day.open(live_url + "/quay/ho-so", "tim-ho-so")
             keys.type("do thi huong")
             keys.press("Enter")
             page.wait_for_url("**tim=do+thi+huong*")

@@ -65,7 +65,7 @@ def test_the_finance_day(
             context = browser.new_context(viewport=VIEWPORTS[size], locale="vi-VN", accept_downloads=True)
             run = Day(context.new_page(), size, keyboard_only)
             page, keys = run.page, run.page.keyboard
-            page.goto(live_url + "/dang-nhap")
+            run.open(live_url + "/dang-nhap", "username")
             keys.type(world["users"]["finance"]["username"])
             keys.press("Tab")
             keys.type(PASSWORDS["finance"])
